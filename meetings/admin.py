@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from .models import AgendaItem, Attendance, Meeting, MeetingEvent
+
+
+class AgendaItemInline(admin.StackedInline):
+    model = AgendaItem
+    fk_name = "meeting"
+    extra = 0
+    fields = ["position", "kind", "case", "title", "outcome"]
+    autocomplete_fields = ["case"]
+    show_change_link = True
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    autocomplete_fields = ["person", "on_behalf_of", "substitute_for"]
+    exclude = ["left_during"]
+
+
+class EventInline(admin.TabularInline):
+    model = MeetingEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "actor", "kind", "from_state", "to_state", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    """Read-mostly: the state moves only through the secretariat's workspace."""
+
+    list_display = ["__str__", "body", "start", "state"]
+    list_filter = ["body__cooperation", "state", "body"]
+    search_fields = ["title", "body__name", "place"]
+    date_hierarchy = "start"
+    readonly_fields = ["state", "notice_sent_at", "published_at"]
+    list_select_related = ["body"]
+    inlines = [AgendaItemInline, AttendanceInline, EventInline]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "meeting", "outcome"]
+    list_filter = ["body__cooperation", "outcome", "kind"]
+    search_fields = ["title", "case__title"]
+    readonly_fields = ["version"]
+    autocomplete_fields = ["case", "disqualified", "established_bodies"]
+    list_select_related = ["meeting__body", "case"]

@@ -1,0 +1,105 @@
+"""Personas and the rules for tests that need PostgreSQL or a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    make_body,
+    make_cooperation,
+    make_membership,
+    make_person,
+    make_secretary,
+    make_user,
+)
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally with a reason; in CI a skipped requirement is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _requires_postgres(request) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        skip_or_fail("needs Debian's Chromium (apt-get install chromium)")
+    return path
+
+
+# Personas: a secretary of cooperation A, a member and the chair of body X, a member of body
+# Y, a secretary of cooperation B, and the anonymous visitor (the plain `client`).
+
+
+@pytest.fixture
+def coop_a(db):
+    return make_cooperation(name="Osloregionen", slug="osloregionen")
+
+
+@pytest.fixture
+def coop_b(db):
+    return make_cooperation(name="Østlandssamarbeidet", slug="ostlandssamarbeidet")
+
+
+@pytest.fixture
+def body_x(coop_a):
+    return make_body(coop_a, name="Styret")
+
+
+@pytest.fixture
+def body_y(coop_a):
+    return make_body(coop_a, name="Representantskapet", kind="council")
+
+
+@pytest.fixture
+def secretary_a(coop_a):
+    return make_secretary(coop_a, "sekretar")
+
+
+@pytest.fixture
+def secretary_b(coop_b):
+    return make_secretary(coop_b, "sekretar-b")
+
+
+@pytest.fixture
+def member_x(body_x):
+    user = make_user("medlem")
+    person = make_person(body_x.cooperation, name="Nina Mosseby", user=user)
+    make_membership(body_x, person)
+    return user
+
+
+@pytest.fixture
+def chair_x(body_x):
+    user = make_user("leder")
+    person = make_person(body_x.cooperation, name="Eli Arnkværn Bryhni", user=user)
+    make_membership(body_x, person, role="chair")
+    return user
+
+
+@pytest.fixture
+def member_y(body_y):
+    user = make_user("medlem-y")
+    person = make_person(body_y.cooperation, name="Karl Jørgen Tofte", user=user)
+    make_membership(body_y, person)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # PBKDF2's deliberate slowness costs half a second per user; tests need no such safety.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
