@@ -130,15 +130,19 @@ class Case(TimeStamped, Exemptable):
         ordering = ["-year", "-sequence"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cooperation", "year", "sequence"], name="unique_case_reference"
+                fields=["cooperation", "year", "sequence"],
+                name="unique_case_reference",
+                violation_error_message=_("Another case already has this reference."),
             ),
             models.CheckConstraint(
                 condition=Q(is_exempt=False) | ~Q(exemption_basis=""),
                 name="case_exempt_has_basis",
+                violation_error_message=_("An exempt document needs its legal basis (hjemmel)."),
             ),
             models.CheckConstraint(
                 condition=Q(is_exempt=False) | ~Q(public_title=""),
                 name="case_exempt_has_public_title",
+                violation_error_message=_("An exempt case needs a title that can be made public."),
             ),
             models.CheckConstraint(condition=Q(sequence__gte=1), name="case_sequence_positive"),
         ]
@@ -204,6 +208,7 @@ class Attachment(TimeStamped, Exemptable):
             models.CheckConstraint(
                 condition=Q(is_exempt=False) | ~Q(exemption_basis=""),
                 name="attachment_exempt_has_basis",
+                violation_error_message=_("An exempt document needs its legal basis (hjemmel)."),
             ),
         ]
 

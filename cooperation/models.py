@@ -138,10 +138,12 @@ class Organisation(TimeStamped):
                 fields=["cooperation", "org_number"],
                 condition=~Q(org_number=""),
                 name="unique_org_number",
+                violation_error_message=_("Another organisation already has this number."),
             ),
             models.CheckConstraint(
                 condition=Q(org_number="") | Q(org_number__regex=r"^[0-9]{9}$"),
                 name="org_number_nine_digits",
+                violation_error_message=_("An organisation number has exactly nine digits."),
             ),
         ]
 
@@ -218,9 +220,7 @@ class Body(TimeStamped):
         default=2,
         help_text=_("Only used when the chair and members chosen at the meeting approve."),
     )
-    has_information_item = models.BooleanField(
-        _("standard item 'Orienteringer'"), default=False
-    )
+    has_information_item = models.BooleanField(_("standard item 'Orienteringer'"), default=False)
     has_any_other_business = models.BooleanField(_("standard item 'Eventuelt'"), default=False)
     established = models.DateField(_("established"), null=True, blank=True)
     dissolved = models.DateField(_("dissolved"), null=True, blank=True)
@@ -240,9 +240,7 @@ class Body(TimeStamped):
                 | Q(dissolved__gte=models.F("established")),
                 name="body_dissolved_after_established",
             ),
-            models.CheckConstraint(
-                condition=~Q(parent=models.F("id")), name="body_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="body_not_own_parent"),
         ]
 
     def __str__(self) -> str:
@@ -294,9 +292,7 @@ class Person(TimeStamped):
         Cooperation, on_delete=models.CASCADE, related_name="people", verbose_name=_("cooperation")
     )
     name = models.CharField(_("name"), max_length=200)
-    email = models.EmailField(
-        _("e-mail"), blank=True, help_text=_("Never shown to the public.")
-    )
+    email = models.EmailField(_("e-mail"), blank=True, help_text=_("Never shown to the public."))
     title = models.CharField(_("title"), max_length=200, blank=True)
     organisation = models.ForeignKey(
         Organisation,
@@ -380,6 +376,7 @@ class Membership(TimeStamped):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
                 name="membership_end_after_start",
+                violation_error_message=_("The membership cannot end before it starts."),
             ),
             # Two open-ended chairs are refused on every database; overlapping closed periods
             # are refused by an exclusion constraint on PostgreSQL (migration 0002) and by
@@ -388,6 +385,7 @@ class Membership(TimeStamped):
                 fields=["body"],
                 condition=Q(role="chair", end__isnull=True),
                 name="one_open_chair_per_body",
+                violation_error_message=_("The body already has a chair without an end date."),
             ),
         ]
 

@@ -35,9 +35,11 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(notice_sent_at__isnull=False)
 
     def upcoming(self) -> MeetingQuerySet:
-        return self.filter(start__gte=timezone.now()).exclude(
-            state=Meeting.State.CANCELLED
-        ).order_by("start")
+        return (
+            self.filter(start__gte=timezone.now())
+            .exclude(state=Meeting.State.CANCELLED)
+            .order_by("start")
+        )
 
     def past(self) -> MeetingQuerySet:
         return self.filter(start__lt=timezone.now()).order_by("-start")
@@ -95,6 +97,7 @@ class Meeting(TimeStamped):
             models.CheckConstraint(
                 condition=Q(end__isnull=True) | Q(end__gt=F("start")),
                 name="meeting_end_after_start",
+                violation_error_message=_("The meeting must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=~Q(state="published") | Q(published_at__isnull=False),
@@ -368,6 +371,7 @@ class AgendaItem(TimeStamped, Exemptable):
                 fields=["body", "year", "sequence"],
                 condition=Q(year__isnull=False),
                 name="unique_item_number_per_body_year",
+                violation_error_message=_("Another item of this body already has this number."),
             ),
             models.UniqueConstraint(
                 fields=["meeting", "sequence"],
@@ -377,15 +381,18 @@ class AgendaItem(TimeStamped, Exemptable):
             models.CheckConstraint(
                 condition=Q(case__isnull=False) | ~Q(title=""),
                 name="item_has_case_or_title",
+                violation_error_message=_("An item without a case needs a title."),
             ),
             models.CheckConstraint(
                 condition=Q(is_exempt=False) | ~Q(exemption_basis=""),
                 name="item_exempt_has_basis",
+                violation_error_message=_("An exempt document needs its legal basis (hjemmel)."),
             ),
             models.CheckConstraint(
                 condition=~Q(vote="counted")
                 | Q(votes_for__isnull=False, votes_against__isnull=False),
                 name="item_counted_vote_has_numbers",
+                violation_error_message=_("A counted vote needs the votes for and against."),
             ),
             models.CheckConstraint(
                 condition=Q(year__isnull=True) | Q(sequence__isnull=False),
@@ -405,7 +412,9 @@ class AgendaItem(TimeStamped, Exemptable):
         self.clean_exemption()
         if not self.case_id and not self.title.strip():
             raise ValidationError({"title": _("An item without a case needs a title.")})
-        if self.vote == self.Vote.COUNTED and (self.votes_for is None or self.votes_against is None):
+        if self.vote == self.Vote.COUNTED and (
+            self.votes_for is None or self.votes_against is None
+        ):
             raise ValidationError(
                 {"votes_for": _("A counted vote needs the votes for and against.")}
             )
@@ -447,8 +456,10 @@ class AgendaItem(TimeStamped, Exemptable):
     def title_for_public(self) -> str:
         if not self.is_withheld:
             return self.display_title
-        return self.public_title or (self.case.public_title if self.case_id else "") or gettext(
-            "Exempt item"
+        return (
+            self.public_title
+            or (self.case.public_title if self.case_id else "")
+            or gettext("Exempt item")
         )
 
     def save_minutes(self, *, by, expected_version: int, **fields) -> None:
@@ -458,8 +469,13 @@ class AgendaItem(TimeStamped, Exemptable):
         editing the same item the second is refused with EditConflict, never overwritten.
         """
         allowed = {
-            "minutes_text", "decision", "outcome", "vote",
-            "votes_for", "votes_against", "votes_blank",
+            "minutes_text",
+            "decision",
+            "outcome",
+            "vote",
+            "votes_for",
+            "votes_against",
+            "votes_blank",
         }
         unknown = set(fields) - allowed
         if unknown:
@@ -550,7 +566,10 @@ class Attendance(TimeStamped):
                 name="unique_attendance_per_person",
             ),
             models.UniqueConstraint(
-                fields=["meeting"], condition=Q(is_chair=True), name="one_chair_per_meeting"
+                fields=["meeting"],
+                condition=Q(is_chair=True),
+                name="one_chair_per_meeting",
+                violation_error_message=_("Someone else already chaired this meeting."),
             ),
             models.CheckConstraint(
                 condition=Q(person__isnull=False) | ~Q(name=""), name="attendance_has_someone"
@@ -559,10 +578,12 @@ class Attendance(TimeStamped):
                 condition=(Q(role="substitute") & Q(substitute_for__isnull=False))
                 | (~Q(role="substitute") & Q(substitute_for__isnull=True)),
                 name="attendance_substitute_for_whom",
+                violation_error_message=_("A substitute must say for whom, and only a substitute."),
             ),
             models.CheckConstraint(
                 condition=Q(is_chair=False) | Q(role__in=["member", "substitute"]),
                 name="attendance_chair_is_present",
+                violation_error_message=_("Only someone present can chair the meeting."),
             ),
         ]
 
@@ -633,9 +654,7 @@ class MeetingEvent(models.Model):
         verbose_name=_("who"),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind)
-    from_state = models.CharField(
-        _("from"), max_length=20, choices=Meeting.State, blank=True
-    )
+    from_state = models.CharField(_("from"), max_length=20, choices=Meeting.State, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=Meeting.State, blank=True)
     note = models.TextField(_("note"), blank=True)
 

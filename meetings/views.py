@@ -1,9 +1,8 @@
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from cooperation.models import Body, Cooperation
+from cooperation.models import Body
 
 from .models import Meeting
 
@@ -14,8 +13,8 @@ HOME_PUBLISHED = 10
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The public front page: upcoming meetings, the latest published minutes, the bodies."""
-    # Three queries whatever the number of rows: meetings (with body and cooperation joined)
-    # twice, and the cooperations with their bodies prefetched.
+    # Three queries whatever the number of rows: upcoming meetings, published minutes and
+    # bodies, each with what it shows joined in.
     upcoming = list(
         Meeting.objects.public().upcoming().select_related("body__cooperation")[:HOME_UPCOMING]
     )
@@ -24,11 +23,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("body__cooperation")
         .order_by("-published_at", "-start")[:HOME_PUBLISHED]
     )
-    cooperations = Cooperation.objects.prefetch_related(
-        Prefetch("bodies", queryset=Body.objects.active().order_by("name"), to_attr="body_list")
+    bodies = (
+        Body.objects.active().select_related("cooperation").order_by("cooperation__name", "name")
     )
     return render(
         request,
         "meetings/home.html",
-        {"upcoming": upcoming, "published": published, "cooperations": cooperations},
+        {"upcoming": upcoming, "published": published, "bodies": bodies},
     )

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import (
     make_body,
@@ -103,3 +104,12 @@ def member_y(body_y):
 def _fast_password_hashing(settings) -> None:
     # PBKDF2's deliberate slowness costs half a second per user; tests need no such safety.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _bokmal(settings):
+    # A request with Accept-Language leaves its language active in the thread; every test
+    # starts from the default, bokmål.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -62,7 +62,10 @@ def test_bodies_number_independently(coop_a, secretary_a):
     for body in (board, council):
         meeting_with_items(body, 2).send_notice(by=secretary_a)
     assert sorted(AgendaItem.objects.values_list("body__name", "sequence")) == [
-        ("Rådet", 1), ("Rådet", 2), ("Styret", 1), ("Styret", 2),
+        ("Rådet", 1),
+        ("Rådet", 2),
+        ("Styret", 1),
+        ("Styret", 2),
     ]
 
 
@@ -110,7 +113,9 @@ def test_twenty_notices_sent_at_the_same_moment_number_gap_free_and_unique(coop_
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send, args=pair) for pair in zip(meetings, secretaries)]
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(meetings, secretaries, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,0 +1,90 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from meetings.models import Meeting
+from tests.factories import make_body, make_item, make_meeting, make_secretary
+
+
+def called_meetings(body, secretary, count, *, days_ahead=7):
+    meetings = []
+    for n in range(count):
+        meeting = make_meeting(
+            body, start=timezone.now() + datetime.timedelta(days=days_ahead, hours=n)
+        )
+        make_item(meeting, title="Godkjenning av innkalling og saksliste")
+        meeting.send_notice(by=secretary)
+        meetings.append(meeting)
+    return meetings
+
+
+def published_meetings(body, secretary, count):
+    meetings = called_meetings(body, secretary, count, days_ahead=-30)
+    for meeting in meetings:
+        meeting.record_held(by=secretary)
+        meeting.send_minutes_for_approval(by=secretary)
+        meeting.record_minutes_approved(by=secretary)
+        meeting.publish(by=secretary)
+    return meetings
+
+
+@pytest.mark.django_db
+def test_the_home_page_shows_called_meetings_published_minutes_and_bodies(client, body_x):
+    secretary = make_secretary(body_x.cooperation)
+    called_meetings(body_x, secretary, 1)
+    published = published_meetings(make_body(body_x.cooperation, name="Faggruppe"), secretary, 1)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert list(response.context["upcoming"]) == list(Meeting.objects.upcoming())
+    assert response.context["published"] == published
+    assert "Faggruppe" in response.text and "Styret" in response.text
+
+
+@pytest.mark.django_db
+def test_the_home_page_hides_planned_meetings_and_unpublished_minutes(client, body_x):
+    secretary = make_secretary(body_x.cooperation)
+    make_meeting(
+        body_x, title="Hemmelig planlagt møte", start=timezone.now() + datetime.timedelta(days=3)
+    )
+    held = called_meetings(body_x, secretary, 1, days_ahead=-3)[0]
+    held.record_held(by=secretary)
+    response = client.get("/")
+    assert "Hemmelig planlagt møte" not in response.text
+    assert response.context["upcoming"] == []
+    assert response.context["published"] == []
+
+
+@pytest.mark.django_db
+def test_the_empty_home_page_says_so(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["upcoming"] == [] and response.context["published"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 25])
+def test_the_home_page_costs_three_queries_whatever_the_rows(
+    client, body_x, django_assert_num_queries, rows
+):
+    secretary = make_secretary(body_x.cooperation)
+    called_meetings(body_x, secretary, rows)
+    published_meetings(body_x, secretary, rows)
+    for n in range(rows):
+        make_body(body_x.cooperation, name=f"Arbeidsgruppe {n}")
+    # 1 upcoming meetings + body + cooperation, 2 published minutes, 3 bodies + cooperation
+    with django_assert_num_queries(3):
+        client.get("/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_home_page_answers_only_reading_methods(client, method):
+    assert getattr(client, method)("/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_the_home_page_speaks_norwegian_by_default_and_english_on_request(client):
+    assert '<html lang="nb">' in client.get("/").text
+    english = client.get("/", headers={"accept-language": "en"})
+    assert '<html lang="en">' in english.text
