@@ -43,9 +43,7 @@ def test_two_open_ended_chairs_of_one_body_are_refused_by_the_database():
 def test_a_second_chair_in_the_same_period_gets_a_clear_message():
     body = make_body()
     sitting = make_person(body.cooperation, name="Eli Arnkværn Bryhni")
-    make_membership(
-        body, sitting, role="chair", start=JAN_2023, end=datetime.date(2023, 12, 31)
-    )
+    make_membership(body, sitting, role="chair", start=JAN_2023, end=datetime.date(2023, 12, 31))
     second = Membership(
         body=body,
         person=make_person(body.cooperation),

@@ -65,9 +65,7 @@ ILLEGAL_MOVES = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "state"), ILLEGAL_MOVES)
-def test_every_move_from_a_wrong_state_is_refused_with_a_message(
-    meeting, secretary_a, name, state
-):
+def test_every_move_from_a_wrong_state_is_refused_with_a_message(meeting, secretary_a, name, state):
     bring_to(meeting, state, secretary_a)
     events_before = meeting.events.count()
     with pytest.raises(DomainError) as error:
