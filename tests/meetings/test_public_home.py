@@ -84,7 +84,32 @@ def test_the_home_page_answers_only_reading_methods(client, method):
 
 
 @pytest.mark.django_db
-def test_the_home_page_speaks_norwegian_by_default_and_english_on_request(client):
+def test_the_home_page_speaks_bokmal_even_to_an_english_browser(client):
+    page = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="nb">' in page.text
+    assert "Kommende møter" in page.text
+    assert page.headers["Content-Language"] == "nb"
+
+
+@pytest.mark.django_db
+def test_the_language_form_switches_to_english_and_back(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").text
+    client.post("/i18n/setlang/", {"language": "nb", "next": "/"})
     assert '<html lang="nb">' in client.get("/").text
-    english = client.get("/", headers={"accept-language": "en"})
-    assert '<html lang="en">' in english.text
+
+
+@pytest.mark.django_db
+def test_the_home_page_on_demo_data_shows_no_draft_or_exempt_text(client, settings, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    from meetings.demo import DRAFT_MARKER, EXEMPT_MARKER
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+    page = client.get("/").text
+    assert "Styret" in page and "Faggruppe for næringssamarbeid" in page
+    assert DRAFT_MARKER not in page
+    assert EXEMPT_MARKER not in page
