@@ -23,7 +23,8 @@ help:
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON)" ]; then echo "No Python >= 3.12 found (also looked in pyenv)." >&2; exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# A venv left by an older Python is rebuilt.
+	$(PY) -c "import sys; sys.exit(sys.version_info < (3, 12))" 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	touch $@

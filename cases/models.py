@@ -166,9 +166,10 @@ class Case(TimeStamped, Exemptable):
             )
 
     @classmethod
-    def next_sequence(cls, cooperation: Cooperation, year: int) -> int:
-        # The cooperation row is locked so that two cases created at once cannot share a number.
-        Cooperation.objects.select_for_update().filter(pk=cooperation.pk).first()
+    def _next_sequence(cls, cooperation: Cooperation, year: int) -> int:
+        # Called inside create_for's transaction. The cooperation row is locked so that two
+        # cases created at once cannot share a number.
+        Cooperation.objects.select_for_update(no_key=True).filter(pk=cooperation.pk).first()
         last = cls.objects.filter(cooperation=cooperation, year=year).aggregate(n=Max("sequence"))
         return (last["n"] or 0) + 1
 
@@ -177,7 +178,7 @@ class Case(TimeStamped, Exemptable):
         """Create a case with the next cooperation-wide reference of the current year."""
         year = fields.pop("year", None) or timezone.localdate().year
         with transaction.atomic():
-            sequence = cls.next_sequence(cooperation, year)
+            sequence = cls._next_sequence(cooperation, year)
             case = cls(cooperation=cooperation, year=year, sequence=sequence, **fields)
             case.full_clean()
             case.save()

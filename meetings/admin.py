@@ -4,12 +4,20 @@ from .models import AgendaItem, Attendance, Meeting, MeetingEvent
 
 
 class AgendaItemInline(admin.StackedInline):
+    """Items can be added and removed only while the meeting is planned (before numbering)."""
+
     model = AgendaItem
     fk_name = "meeting"
     extra = 0
     fields = ["position", "kind", "case", "title", "outcome"]
     autocomplete_fields = ["case"]
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.state == Meeting.State.PLANNED
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.state == Meeting.State.PLANNED
 
 
 class AttendanceInline(admin.TabularInline):
@@ -38,6 +46,13 @@ class MeetingAdmin(admin.ModelAdmin):
     search_fields = ["title", "body__name", "place"]
     date_hierarchy = "start"
     readonly_fields = ["state", "notice_sent_at", "published_at"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        # After the notice the numbers depend on the body and the year of the start.
+        if obj and obj.state != Meeting.State.PLANNED:
+            return [*self.readonly_fields, "body", "start"]
+        return self.readonly_fields
+
     list_select_related = ["body"]
     inlines = [AgendaItemInline, AttendanceInline, EventInline]
 
@@ -47,6 +62,10 @@ class AgendaItemAdmin(admin.ModelAdmin):
     list_display = ["__str__", "meeting", "outcome"]
     list_filter = ["body__cooperation", "outcome", "kind"]
     search_fields = ["title", "case__title"]
-    readonly_fields = ["version"]
+    readonly_fields = ["version", "meeting"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return self.readonly_fields if obj else ["version"]
+
     autocomplete_fields = ["case", "disqualified", "established_bodies"]
     list_select_related = ["meeting__body", "case"]

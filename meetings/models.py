@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,10 @@ class EditConflict(DomainError):
         self.current = current
 
 
+# How long a meeting without an end time counts as under way.
+UNDER_WAY = datetime.timedelta(hours=12)
+
+
 class MeetingQuerySet(models.QuerySet):
     def of(self, cooperation: Cooperation) -> MeetingQuerySet:
         return self.filter(body__cooperation=cooperation)
@@ -35,8 +41,10 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(notice_sent_at__isnull=False)
 
     def upcoming(self) -> MeetingQuerySet:
+        """Meetings not yet over (those under way included), soonest first."""
+        now = timezone.now()
         return (
-            self.filter(start__gte=timezone.now())
+            self.filter(Q(end__gte=now) | Q(end__isnull=True, start__gte=now - UNDER_WAY))
             .exclude(state=Meeting.State.CANCELLED)
             .order_by("start")
         )
@@ -62,6 +70,9 @@ class Meeting(TimeStamped):
         APPROVED = "approved", _("minutes approved")
         PUBLISHED = "published", _("minutes published")
         CANCELLED = "cancelled", _("cancelled")
+
+    # Minutes may be drafted until they are approved; after that only a formal correction.
+    EDITABLE_MINUTES = (State.PLANNED, State.NOTICE_SENT, State.HELD, State.IN_APPROVAL)
 
     body = models.ForeignKey(
         Body, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("body")
@@ -133,7 +144,7 @@ class Meeting(TimeStamped):
 
     @property
     def minutes_locked(self) -> bool:
-        return self.state in {self.State.APPROVED, self.State.PUBLISHED}
+        return self.state not in self.EDITABLE_MINUTES
 
     def may_be_managed_by(self, user) -> bool:
         return self.body.cooperation.is_staffed_by(user)
@@ -155,14 +166,16 @@ class Meeting(TimeStamped):
         if not self.may_be_managed_by(by):
             raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
         with transaction.atomic():
-            locked = Meeting.objects.select_for_update().get(pk=self.pk)
+            # FOR NO KEY UPDATE: the key does not change, so inserts that reference the row
+            # (items, attendance) need not wait for us, nor we for them.
+            locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.pk)
             if locked.state not in allowed_from:
                 raise DomainError(
                     gettext("%(refusal)s The meeting is %(state)s.")
                     % {"refusal": refusal, "state": locked.get_state_display()}
                 )
             if before_save:
-                before_save(locked)
+                before_save(locked, by)
             from_state = locked.state
             fields = {"state": to, **(extra_fields or {})}
             for name, value in fields.items():
@@ -187,7 +200,7 @@ class Meeting(TimeStamped):
             allowed_from={self.State.PLANNED},
             refusal=gettext("The notice can only be sent once, for a planned meeting."),
             extra_fields={"notice_sent_at": timezone.now()},
-            before_save=lambda meeting: meeting.assign_numbers(),
+            before_save=lambda meeting, by: meeting.assign_numbers(by=by),
         )
 
     def record_held(self, *, by) -> None:
@@ -196,7 +209,13 @@ class Meeting(TimeStamped):
             to=self.State.HELD,
             allowed_from={self.State.NOTICE_SENT},
             refusal=gettext("Only a meeting whose notice was sent can be recorded as held."),
+            before_save=self._check_started,
         )
+
+    @staticmethod
+    def _check_started(meeting: Meeting, by) -> None:
+        if meeting.start > timezone.now():
+            raise DomainError(gettext("The meeting has not started yet."))
 
     def send_minutes_for_approval(self, *, by) -> None:
         self._move(
@@ -242,14 +261,14 @@ class Meeting(TimeStamped):
             extra_fields={"cancelled_reason": reason},
         )
 
-    def assign_numbers(self) -> None:
+    def assign_numbers(self, *, by) -> None:
         """Number the items: per body and year ("Sak 01/22") or plainly per meeting.
 
         Called inside send_notice's transaction. The body row is locked, so two notices for
         the same body at the same moment number one after the other: gap-free and unique
         (the unique constraint on body, year and sequence is the last line of defence).
         """
-        body = Body.objects.select_for_update().get(pk=self.body_id)
+        body = Body.objects.select_for_update(no_key=True).get(pk=self.body_id)
         items = list(self.items.order_by("position", "id"))
         if body.numbering == Body.Numbering.YEARLY:
             year = timezone.localtime(self.start).year
@@ -264,6 +283,7 @@ class Meeting(TimeStamped):
         MeetingEvent.objects.create(
             meeting=self,
             kind=MeetingEvent.Kind.NUMBERS_ASSIGNED,
+            actor=by if by.is_authenticated else None,
             note=", ".join(item.number for item in items),
         )
 
@@ -404,7 +424,8 @@ class AgendaItem(TimeStamped, Exemptable):
         return f"{self.number_label} {self.display_title}".strip()
 
     def save(self, *args, **kwargs) -> None:
-        if self.meeting_id and not self.body_id:
+        if self.meeting_id:
+            # Always the meeting's body, so the numbering constraint checks the right body.
             self.body_id = self.meeting.body_id
         super().save(*args, **kwargs)
 
@@ -483,15 +504,32 @@ class AgendaItem(TimeStamped, Exemptable):
         meeting = self.meeting
         if not meeting.may_be_managed_by(by):
             raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
-        if meeting.minutes_locked:
-            raise DomainError(
-                gettext("The minutes are approved; a change must be made as a formal correction.")
-            )
-        updated = AgendaItem.objects.filter(pk=self.pk, version=expected_version).update(
-            **fields, version=F("version") + 1, modified=timezone.now()
+        if fields.get("vote") == self.Vote.COUNTED and (
+            fields.get("votes_for") is None or fields.get("votes_against") is None
+        ):
+            raise DomainError(gettext("A counted vote needs the votes for and against."))
+        # One statement carries both conditions. The state is checked with a correlated
+        # EXISTS rather than a join: Django turns a join into "id IN (subquery)", which
+        # PostgreSQL does not re-check against a row another writer has just changed, and
+        # two saves of the same version would both win (the 4 x 100 test catches that).
+        editable = Meeting.objects.filter(
+            pk=OuterRef("meeting_id"), state__in=Meeting.EDITABLE_MINUTES
+        )
+        updated = (
+            AgendaItem.objects.filter(pk=self.pk, version=expected_version)
+            .filter(Exists(editable))
+            .update(**fields, version=F("version") + 1, modified=timezone.now())
         )
         if not updated:
-            current = AgendaItem.objects.get(pk=self.pk)
+            current = AgendaItem.objects.select_related("meeting").get(pk=self.pk)
+            if current.meeting.state not in Meeting.EDITABLE_MINUTES:
+                raise DomainError(
+                    gettext(
+                        "The minutes can no longer be edited here (the meeting is %(state)s); "
+                        "after approval a change is a formal correction."
+                    )
+                    % {"state": current.meeting.get_state_display()}
+                )
             raise EditConflict(
                 gettext(
                     "Someone else saved this item while you were editing it. Your text has "

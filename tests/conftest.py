@@ -18,7 +18,7 @@ from tests.factories import (
     make_user,
 )
 
-IN_CI = bool(os.environ.get("CI"))
+IN_CI = os.environ.get("CI", "").lower() not in {"", "0", "false", "no"}
 
 
 def skip_or_fail(reason: str) -> None:

@@ -53,6 +53,7 @@ def test_production_uses_host_only_secure_cookies():
         ({**PRODUCTION, "DJANGO_SECRET_KEY": ""}, "DJANGO_SECRET_KEY must be set"),
         ({**PRODUCTION, "DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS must be set"),
         ({**PRODUCTION, "DJANGO_DEMO": "1"}, "DJANGO_DEMO must be off"),
+        ({**PRODUCTION, "DJANGO_DEBUG": "1"}, "set DJANGO_DEBUG=0 in production"),
     ],
 )
 def test_bad_settings_stop_the_start_with_a_clear_message(env, complaint):

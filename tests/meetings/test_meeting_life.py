@@ -108,6 +108,24 @@ def test_minutes_out_for_approval_can_be_withdrawn_for_more_work(meeting, secret
     bring_to(meeting, State.IN_APPROVAL, secretary_a)
     meeting.withdraw_minutes_from_approval(by=secretary_a, reason="Feil i sak 3")
     assert meeting.state == State.HELD
+    last = meeting.events.last()
+    assert (last.from_state, last.to_state, last.note) == (
+        State.IN_APPROVAL,
+        State.HELD,
+        "Feil i sak 3",
+    )
+
+
+@pytest.mark.django_db
+def test_a_meeting_cannot_be_recorded_as_held_before_it_starts(body_x, secretary_a):
+    import django.utils.timezone as tz
+
+    meeting = make_meeting(body_x, start=tz.now() + datetime.timedelta(days=2))
+    meeting.send_notice(by=secretary_a)
+    with pytest.raises(DomainError) as error:
+        meeting.record_held(by=secretary_a)
+    assert "ikke begynt" in error.value.message
+    assert Meeting.objects.get(pk=meeting.pk).state == State.NOTICE_SENT
 
 
 @pytest.mark.django_db
@@ -145,6 +163,7 @@ def test_a_meeting_cannot_end_before_it_starts():
 
 
 @pytest.mark.django_db
-def test_a_meeting_cannot_be_published_without_a_date_in_the_database(meeting):
+def test_a_meeting_cannot_be_published_without_a_date_in_the_database(meeting, secretary_a):
+    bring_to(meeting, State.APPROVED, secretary_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         Meeting.objects.filter(pk=meeting.pk).update(state=State.PUBLISHED)
