@@ -299,6 +299,11 @@ class AgendaItem(TimeStamped, Exemptable):
 
     Kind = CaseKind
 
+    # What a secretary writes in the minutes, through save_minutes; the rest is the agenda.
+    MINUTES_FIELDS = frozenset(
+        {"minutes_text", "decision", "outcome", "vote", "votes_for", "votes_against", "votes_blank"}
+    )
+
     class Outcome(models.TextChoices):
         NONE = "", _("not decided")
         ADOPTED = "adopted", _("adopted")
@@ -489,16 +494,7 @@ class AgendaItem(TimeStamped, Exemptable):
         An optimistic lock: the UPDATE carries the version it expects, so of two people
         editing the same item the second is refused with EditConflict, never overwritten.
         """
-        allowed = {
-            "minutes_text",
-            "decision",
-            "outcome",
-            "vote",
-            "votes_for",
-            "votes_against",
-            "votes_blank",
-        }
-        unknown = set(fields) - allowed
+        unknown = set(fields) - self.MINUTES_FIELDS
         if unknown:
             raise ValueError(f"save_minutes cannot change {sorted(unknown)}")
         meeting = self.meeting

@@ -15,15 +15,7 @@ from meetings.models import AgendaItem, Attendance, FollowUp, Meeting, MeetingEv
 State = Meeting.State
 
 # The fields a secretary writes after the meeting; the rest of an item is drafted before it.
-MINUTES_FIELDS = {
-    "minutes_text",
-    "decision",
-    "outcome",
-    "vote",
-    "votes_for",
-    "votes_against",
-    "votes_blank",
-}
+MINUTES_FIELDS = AgendaItem.MINUTES_FIELDS
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
