@@ -202,6 +202,8 @@ class Meeting(TimeStamped):
             extra_fields={"notice_sent_at": timezone.now()},
             before_save=lambda meeting, by: meeting.assign_numbers(by=by),
         )
+        # The agenda and its case documents are public now: make them searchable.
+        self.reindex()
 
     def record_held(self, *, by) -> None:
         self._move(
@@ -250,6 +252,13 @@ class Meeting(TimeStamped):
             refusal=gettext("Only approved minutes can be published."),
             extra_fields={"published_at": timezone.now()},
         )
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Bring the public search index up to date with this meeting."""
+        from .search import index_meeting  # search.py imports this module
+
+        index_meeting(self)
 
     def cancel(self, *, by, reason: str = "") -> None:
         self._move(
@@ -292,6 +301,10 @@ class AgendaItemQuerySet(models.QuerySet):
     def public(self) -> AgendaItemQuerySet:
         """Items of meetings whose notice has gone out (exempt ones show their public title)."""
         return self.filter(meeting__notice_sent_at__isnull=False)
+
+    def published(self) -> AgendaItemQuerySet:
+        """Items whose minutes and decisions are published (exempt ones still withheld)."""
+        return self.filter(meeting__state=Meeting.State.PUBLISHED)
 
 
 class AgendaItem(TimeStamped, Exemptable):
@@ -699,3 +712,7 @@ class MeetingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+# The search index lives in its own module; imported here so Django registers its model.
+from .search import SearchDocument  # noqa: E402, F401

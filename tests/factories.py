@@ -101,3 +101,23 @@ def make_item(meeting: Meeting, **overrides) -> AgendaItem:
 
 def make_attendance(meeting: Meeting, person: Person, **overrides) -> Attendance:
     return Attendance.objects.create(meeting=meeting, person=person, **overrides)
+
+
+LIFE = [
+    ("send_notice", Meeting.State.NOTICE_SENT),
+    ("record_held", Meeting.State.HELD),
+    ("send_minutes_for_approval", Meeting.State.IN_APPROVAL),
+    ("record_minutes_approved", Meeting.State.APPROVED),
+    ("publish", Meeting.State.PUBLISHED),
+]
+
+
+def bring_to(meeting: Meeting, state: str, by) -> Meeting:
+    """Move a meeting along its life through the real state methods until it is in `state`."""
+    for method, reached in LIFE:
+        if meeting.state == state:
+            break
+        getattr(meeting, method)(by=by)
+        assert meeting.state == reached
+    assert meeting.state == state
+    return meeting

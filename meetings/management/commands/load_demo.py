@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from meetings.demo import DEMO_PASSWORD
 from meetings.demo.builder import demo_counts, load_demo
+from meetings.search import rebuild_index
 
 
 class Command(BaseCommand):
@@ -22,6 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset: bool = False, **options) -> None:
         result = load_demo(reset=reset, with_logins=settings.DEMO_MODE)
+        if result.built:
+            # The archive meetings are imported as published, past the state methods that
+            # index a meeting, so the search index is rebuilt once for all.
+            rebuild_index()
         if result.deleted:
             self.stdout.write("De gamle demodataene ble slettet.")
         if result.built:

@@ -1,0 +1,585 @@
+"""Public search: one row per public thing, a stored Norwegian search vector, and the queries.
+
+What is indexed, and when (docs/decisions/0005-search.md):
+
+- every agenda item of a meeting whose notice has gone out, by its public title and number;
+  once the minutes are published, also its decision and minutes;
+- the case document of every case on the agenda of such a meeting: title, proposed decision,
+  background and assessment;
+- exempt items and cases only by their public title (and number), never by their text.
+
+`index_meeting` rebuilds a meeting's rows (call it when the notice is sent and when minutes
+are published or corrected), `rebuild_index` all of them, `find` answers a query.
+
+On PostgreSQL the vector is a generated, stored column with a GIN index, created by migration
+0002 and unknown to the model: inserts never send it, the database computes it from the text
+columns (title A, decision B, text C), and the queries reach it through `stored_vector()`.
+On SQLite (the embedded demo) there is no vector: a lower-cased copy of the text is searched
+with LIKE, newest first, and excerpts are cut in Python.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from operator import attrgetter
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection, models, transaction
+from django.db.models import F, Func, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from cases.models import Case
+from cooperation.models import Body, Cooperation
+
+from .models import AgendaItem, Meeting
+
+CONFIG = "norwegian"
+PAGE_SIZE = 20
+# "More results" stops here: deeper pages of a ranked search are never worth their cost.
+MAX_PAGES = 10
+MAX_QUERY_LENGTH = 200
+
+# ts_headline marks matches with these private-use characters, which indexing removes from
+# the text; the excerpt is escaped first and only then are they turned into <mark>.
+START, STOP = "\ue000", "\ue001"
+_UNWANTED = str.maketrans("", "", START + STOP + "\x00")
+
+# Why a query searched nothing (the page explains it instead of showing an empty list).
+STOP_WORDS = "stop_words"
+NO_WORDS = "no_words"
+ONLY_EXCLUDED = "only_excluded"
+
+
+class SearchDocument(models.Model):
+    """One thing the public can find: an agenda item or a case document (ADR 0005)."""
+
+    class Kind(models.TextChoices):
+        ITEM = "item"
+        CASE = "case"
+
+    kind = models.CharField(max_length=4, choices=Kind)
+    item = models.OneToOneField(
+        "meetings.AgendaItem",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="search_document",
+    )
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="search_document"
+    )
+    # Where the public meets it: the item's meeting, or the case's first public meeting.
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="+")
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
+    cooperation = models.ForeignKey(Cooperation, on_delete=models.CASCADE, related_name="+")
+    # The meeting's start. Deliberately no b-tree index: with one, PostgreSQL may walk it
+    # newest first and test every row against a rare word instead of asking the GIN index.
+    date = models.DateTimeField()
+    # The item's number (no year when the body numbers per meeting) or the case's reference.
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    title = models.TextField(blank=True)
+    decision = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    exemption_basis = models.CharField(max_length=200, blank=True)
+    # SQLite only: title, decision and text case-folded, because SQLite's LIKE and LOWER()
+    # fold only ASCII (Ø, Æ, Å). Left empty on PostgreSQL, which searches the vector.
+    folded = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sequence", "year"], name="search_document_number")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="item", item__isnull=False, case__isnull=True)
+                | Q(kind="case", case__isnull=False, item__isnull=True),
+                name="search_document_item_or_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number_label} {self.title}".strip()
+
+    def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.ITEM:
+            url = reverse("meetings:meeting_detail", kwargs={"pk": self.meeting_id})
+            return f"{url}#sak-{self.item_id}"
+        return reverse(
+            "meetings:case_detail",
+            kwargs={
+                "cooperation": self.cooperation.slug,
+                "year": self.year,
+                "sequence": self.sequence,
+            },
+        )
+
+    @property
+    def number_label(self) -> str:
+        if self.sequence is None:
+            return ""
+        if self.kind == self.Kind.CASE:
+            return gettext("Case no. %(reference)s") % {"reference": f"{self.year}/{self.sequence}"}
+        if self.year is None:
+            return f"{self.sequence}."
+        return gettext("Case %(number)s") % {"number": f"{self.sequence:02d}/{self.year % 100:02d}"}
+
+
+# Building the rows
+
+
+def index_meeting(meeting: Meeting) -> None:
+    """Rebuild the rows of a meeting's agenda items and of the cases on its agenda.
+
+    Call it when the notice is sent (the agenda and the case documents become public) and
+    when the minutes are published or corrected (decisions and minutes become searchable).
+    """
+    with transaction.atomic():
+        items = list(
+            AgendaItem.objects.filter(meeting_id=meeting.pk).select_related("meeting__body", "case")
+        )
+        SearchDocument.objects.filter(
+            Q(kind=SearchDocument.Kind.ITEM, meeting_id=meeting.pk) | Q(item__in=items)
+        ).delete()
+        _bulk_create(_item_document(item) for item in items if item.meeting.notice_sent_at)
+        case_ids = {item.case_id for item in items if item.case_id}
+        # A case taken off this agenda may have had its document placed at this meeting.
+        case_ids.update(
+            SearchDocument.objects.filter(
+                kind=SearchDocument.Kind.CASE, meeting_id=meeting.pk
+            ).values_list("case_id", flat=True)
+        )
+        SearchDocument.objects.filter(case_id__in=case_ids).delete()
+        _bulk_create(_case_documents(_public_treatments().filter(case_id__in=case_ids)))
+
+
+def rebuild_index() -> int:
+    """Rebuild every row from what is public now; returns the number of rows."""
+    with transaction.atomic():
+        SearchDocument.objects.all().delete()
+        items = (
+            AgendaItem.objects.public()
+            .select_related("meeting__body", "case")
+            .order_by("pk")
+            .iterator(chunk_size=2000)
+        )
+        count = _bulk_create(_item_document(item) for item in items)
+        count += _bulk_create(_case_documents(_public_treatments().iterator(chunk_size=2000)))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # New GIN entries wait in a pending list that every search scans linearly
+                # (and the planner prices in): merge them into the index now. Fresh
+                # statistics let the planner judge how rare a word is.
+                cursor.execute("SELECT gin_clean_pending_list('search_document_vector')")
+                cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
+    return count
+
+
+def _public_treatments():
+    """Treatments of cases at meetings whose notice went out, each case's first one first."""
+    return (
+        AgendaItem.objects.public()
+        .filter(case__isnull=False)
+        .select_related("meeting__body", "case")
+        .order_by("case_id", "meeting__start", "pk")
+    )
+
+
+def _item_document(item: AgendaItem) -> SearchDocument:
+    withheld = item.is_withheld
+    if withheld:
+        title = item.public_title or (item.case.public_title if item.case_id else "")
+    else:
+        title = item.display_title
+    minutes_public = item.meeting.state == Meeting.State.PUBLISHED and not withheld
+    return _document(
+        kind=SearchDocument.Kind.ITEM,
+        item=item,
+        meeting=item.meeting,
+        year=item.year,
+        sequence=item.sequence,
+        title=title,
+        decision=item.decision if minutes_public else "",
+        text=item.minutes_text if minutes_public else "",
+        exemption_basis=item.legal_basis,
+    )
+
+
+def _case_documents(treatments: Iterable[AgendaItem]) -> Iterator[SearchDocument]:
+    """One row per case, dated at its first public treatment (treatments ordered by case)."""
+    for _case_id, group in itertools.groupby(treatments, key=attrgetter("case_id")):
+        first = next(group)
+        case = first.case
+        public = not case.is_exempt
+        yield _document(
+            kind=SearchDocument.Kind.CASE,
+            case=case,
+            meeting=first.meeting,
+            year=case.year,
+            sequence=case.sequence,
+            title=case.title_for_public,
+            decision=case.proposed_decision if public else "",
+            text="\n\n".join(filter(None, [case.background, case.assessment])) if public else "",
+            exemption_basis=case.exemption_basis if case.is_exempt else "",
+        )
+
+
+def _document(*, meeting: Meeting, title: str, decision: str, text: str, **fields):
+    title, decision, text = (
+        value.translate(_UNWANTED).strip() for value in (title, decision, text)
+    )
+    folded = ""
+    if connection.vendor != "postgresql":
+        folded = "\n".join([title, decision, text]).casefold()
+    return SearchDocument(
+        meeting=meeting,
+        body_id=meeting.body_id,
+        cooperation_id=meeting.body.cooperation_id,
+        date=meeting.start,
+        title=title,
+        decision=decision,
+        text=text,
+        folded=folded,
+        **fields,
+    )
+
+
+def _bulk_create(documents: Iterable[SearchDocument]) -> int:
+    count = 0
+    for batch in itertools.batched(documents, 1000):
+        SearchDocument.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+# Numbers: "48/20", "sak 48/20", "Sak nr. 48/20" (an item), "2020/48" (a case reference)
+
+NUMBER = re.compile(
+    r"(?:(?:sak|saksnr|saksnummer|case)\.?\s*)?(?:(?:nr|no)\.?\s*)?(\d{1,6})\s*/\s*(\d{1,4})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Number:
+    kind: str
+    year: int
+    sequence: int
+
+    def q(self) -> Q:
+        return Q(kind=self.kind, year=self.year, sequence=self.sequence)
+
+    def matches(self, document: SearchDocument) -> bool:
+        return (document.kind, document.year, document.sequence) == (
+            self.kind,
+            self.year,
+            self.sequence,
+        )
+
+    @property
+    def words(self) -> str:
+        """The number as the texts write it, for finding the documents that mention it."""
+        if self.kind == SearchDocument.Kind.CASE:
+            return f"{self.year}/{self.sequence}"
+        yy = self.year % 100
+        return f"{self.sequence:02d}/{yy:02d} or {self.sequence}/{yy:02d}"
+
+
+def parse_number(query: str) -> Number | None:
+    match = NUMBER.fullmatch(query.strip())
+    if not match:
+        return None
+    first, second = match.groups()
+    if len(first) == 4 and 1900 <= int(first) <= 2199:
+        return Number(SearchDocument.Kind.CASE, year=int(first), sequence=int(second))
+    if len(second) == 2:
+        # A two-digit year is in this century unless that lies in the future.
+        year = 2000 + int(second)
+        if year > timezone.localdate().year + 1:
+            year -= 100
+        return Number(SearchDocument.Kind.ITEM, year=year, sequence=int(first))
+    if len(second) == 4:
+        return Number(SearchDocument.Kind.ITEM, year=int(second), sequence=int(first))
+    return None
+
+
+# Answering a query
+
+
+@dataclass
+class Hit:
+    document: SearchDocument
+    title: SafeString
+    excerpt: SafeString
+    exact: bool
+    url: str
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    page: int
+    has_more: bool
+    ignored: str = ""  # STOP_WORDS, NO_WORDS or ONLY_EXCLUDED when nothing was searched
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.has_more and self.page < MAX_PAGES else None
+
+    @property
+    def capped(self) -> bool:
+        return self.has_more and self.page >= MAX_PAGES
+
+
+def find(query: str, *, order: str = "rank", page: int = 1) -> Results:
+    """One page of hits for a query in web-search syntax, exact number matches first.
+
+    Two queries: the ids of the page in order, answered from the indexes (`matching`), then
+    those rows with what the page shows, so excerpts are made for the shown rows only.
+    """
+    number = parse_number(query)
+    if connection.vendor != "postgresql":
+        groups, ignored = _like_groups(number.words if number else query)
+        if ignored and not number:
+            return Results(hits=[], page=page, has_more=False, ignored=ignored)
+    offset = (page - 1) * PAGE_SIZE
+    # Query 1: the page's ids (one more, to know whether there is a next page).
+    ids = list(
+        matching(query, order=order).values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1]
+    )
+    if not ids:
+        ignored = ""
+        if connection.vendor == "postgresql" and not number and page == 1:
+            ignored = _why_nothing_postgresql(query)
+        return Results(hits=[], page=page, has_more=False, ignored=ignored)
+    shown = ids[:PAGE_SIZE]
+    # Query 2: the shown rows with their body and cooperation (and on PostgreSQL their
+    # highlighted title and excerpt from ts_headline).
+    if connection.vendor == "postgresql":
+        rows, mark = _shown_postgresql(shown, number or query), None
+    else:
+        rows = SearchDocument.objects.filter(pk__in=shown).select_related("body", "cooperation")
+        mark = _pattern(groups)
+    by_pk = {row.pk: row for row in rows}
+    hits = []
+    for pk in shown:
+        row = by_pk.get(pk)
+        if row is None:  # deleted between the two queries by a re-index
+            continue
+        if mark:
+            title = _mark(row.title, mark)
+            excerpt = _excerpt("\n\n".join(filter(None, [row.decision, row.text])), mark)
+        else:
+            title, excerpt = _marks_to_html(row.marked_title), _marks_to_html(row.marked_excerpt)
+        exact = bool(number and number.matches(row))
+        hits.append(Hit(row, title, excerpt, exact, row.get_absolute_url()))
+    return Results(hits=hits, page=page, has_more=len(ids) > PAGE_SIZE)
+
+
+def matching(query: str, *, order: str = "rank") -> models.QuerySet:
+    """The rows that match, in the order shown: exact number matches first, then by relevance
+    (`order="rank"`) or newest first (`order="date"`)."""
+    number = parse_number(query)
+    if connection.vendor == "postgresql":
+        return _matching_postgresql(query, number, order)
+    return _matching_sqlite(query, number, order)
+
+
+def _tsquery(query: str | Number) -> SearchQuery:
+    text = query.words if isinstance(query, Number) else query
+    return SearchQuery(text, config=CONFIG, search_type="websearch")
+
+
+def stored_vector() -> RawSQL:
+    """The generated tsvector column, which only PostgreSQL has (migration 0002)."""
+    return RawSQL(
+        f"{SearchDocument._meta.db_table}.search_vector", (), output_field=SearchVectorField()
+    )
+
+
+def _matching_postgresql(query: str, number: Number | None, order: str) -> models.QuerySet:
+    tsquery = _tsquery(number or query)
+    documents = SearchDocument.objects.alias(vector=stored_vector())
+    ordering = []
+    if number:
+        documents = documents.filter(Q(vector=tsquery) | number.q()).alias(
+            exact=models.Case(models.When(number.q(), then=1), default=0)
+        )
+        ordering.append("-exact")
+    else:
+        # A query of exclusions only ("-buss") cannot use the index and would match nearly
+        # every row; this condition on the query alone stops it before any scan.
+        querytree = Func(tsquery, function="querytree", output_field=models.TextField())
+        documents = documents.filter(vector=tsquery).alias(tree=querytree).exclude(tree="T")
+    if order == "date":
+        return documents.order_by(*ordering, "-date", "-pk")
+    documents = documents.alias(rank=SearchRank(F("vector"), tsquery))
+    return documents.order_by(*ordering, "-rank", "-date", "-pk")
+
+
+def _shown_postgresql(pks: list[int], query: str | Number) -> models.QuerySet:
+    tsquery = _tsquery(query)
+    marks = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
+    excerpt = Concat("decision", Value("\n\n"), "text", output_field=models.TextField())
+    return (
+        SearchDocument.objects.filter(pk__in=pks)
+        .select_related("body", "cooperation")
+        .defer("decision", "text", "folded")
+        .annotate(
+            marked_title=SearchHeadline("title", tsquery, highlight_all=True, **marks),
+            marked_excerpt=SearchHeadline(
+                excerpt,
+                tsquery,
+                max_fragments=2,
+                max_words=20,
+                min_words=8,
+                fragment_delimiter=" … ",
+                **marks,
+            ),
+        )
+    )
+
+
+def _why_nothing_postgresql(query: str) -> str:
+    """Whether PostgreSQL ignored the whole query (stop words, no words, only exclusions)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(q), querytree(q) FROM websearch_to_tsquery(%s::regconfig, %s) q",
+            [CONFIG, query],
+        )
+        nodes, tree = cursor.fetchone()
+    if nodes == 0:
+        return STOP_WORDS if re.search(r"[^\W_]", query) else NO_WORDS
+    if tree == "T":
+        return ONLY_EXCLUDED
+    return ""
+
+
+def _marks_to_html(marked: str) -> SafeString:
+    return mark_safe(escape(marked.strip()).replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+# SQLite: the simpler search of the embedded demo. Web-search syntax is read in Python and
+# each word is a LIKE over the case-folded text; no stemming, no ranking.
+# PostgreSQL's Norwegian stop words (Snowball's list), so both databases ignore the same ones.
+_STOP_WORDS = """
+    og i jeg det at en et den til er som på de med han av ikke ikkje der så var meg seg men
+    ett har om vi min mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans
+    hvor eller hva skal selv sjøl her alle vil bli ble blei blitt kunne inn når være kom noen
+    noe ville dere deres kun ja etter ned skulle denne for deg si sine sitt mot å meget
+    hvorfor dette disse uten hvordan ingen din ditt blir samme hvilken hvilke sånn inni
+    mellom vår hver hvem vors hvis både bare enn fordi før mange også slik vært båe begge
+    siden dykk dykkar dei deira deires deim di då eg ein eit eitt elles honom hjå ho hoe henne
+    hennar hennes hoss hossen ingi inkje korleis korso kva kvar kvarhelst kven kvi kvifor me
+    medan mi mine mykje no nokon noka nokor noko nokre sia sidan so somt somme um upp vere
+    vore verte vort varte vart
+"""
+NORWEGIAN_STOP_WORDS = frozenset(_STOP_WORDS.split())
+TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+PUNCTUATION = ".,;:!?()[]{}«»'\"“”"
+
+
+def _like_groups(query: str) -> tuple[list[tuple[list[str], list[str]]], str]:
+    """Web-search syntax for LIKE: groups joined by `or`, each words to find and to leave out.
+
+    Returns the groups that have something to find, or none and why.
+    """
+    groups: list[tuple[list[str], list[str]]] = [([], [])]
+    saw_words = False
+    for match in TOKEN.finditer(query):
+        minus, phrase, word = match.groups()
+        if word is not None:
+            if word.lower() == "or":
+                groups.append(([], []))
+                continue
+            minus = "-" if word.startswith("-") else ""
+            term = word.lstrip("-").strip(PUNCTUATION).casefold()
+            saw_words = saw_words or bool(re.search(r"[^\W_]", term))
+            if not term or term in NORWEGIAN_STOP_WORDS:
+                continue
+        else:
+            term = " ".join(phrase.split()).casefold()
+            saw_words = saw_words or bool(re.search(r"[^\W_]", term))
+            if not term:
+                continue
+        find, leave_out = groups[-1]
+        (leave_out if minus else find).append(term)
+    usable = [group for group in groups if group[0]]
+    if usable:
+        return usable, ""
+    if any(leave_out for _find, leave_out in groups):
+        return [], ONLY_EXCLUDED
+    return [], STOP_WORDS if saw_words else NO_WORDS
+
+
+def _matching_sqlite(query: str, number: Number | None, order: str) -> models.QuerySet:
+    groups, _ignored = _like_groups(number.words if number else query)
+    match = Q(pk__in=[])
+    in_title = Q()
+    for find, leave_out in groups:
+        group = Q()
+        for term in find:
+            group &= Q(folded__contains=term)
+            in_title |= Q(title__icontains=term)
+        for term in leave_out:
+            group &= ~Q(folded__contains=term)
+        match |= group
+    documents = SearchDocument.objects.all()
+    ordering = []
+    if number:
+        match |= number.q()
+        documents = documents.alias(exact=models.Case(models.When(number.q(), then=1), default=0))
+        ordering.append("-exact")
+    if order != "date" and in_title:
+        # No ranking on SQLite: a title with one of the words comes first (icontains folds
+        # only ASCII there, good enough for the demo), newest first within each.
+        documents = documents.alias(in_title=models.Case(models.When(in_title, then=1), default=0))
+        ordering.append("-in_title")
+    return documents.filter(match).order_by(*ordering, "-date", "-pk")
+
+
+def _pattern(groups: list[tuple[list[str], list[str]]]) -> re.Pattern:
+    terms = sorted({term for find, _leave_out in groups for term in find}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(term) for term in terms) or "(?!)", re.IGNORECASE)
+
+
+EXCERPT_LENGTH = 240
+
+
+def _excerpt(text: str, pattern: re.Pattern) -> SafeString:
+    """Some words around the first match (or the opening), matches marked, the rest escaped."""
+    if not text:
+        return SafeString("")
+    found = pattern.search(text)
+    start = max(0, found.start() - EXCERPT_LENGTH // 3) if found else 0
+    if start:
+        start = text.find(" ", start) + 1 or start
+    end = min(len(text), start + EXCERPT_LENGTH)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    snippet = " ".join(text[start:end].split())
+    html = _mark(snippet, pattern)
+    return mark_safe(("… " if start else "") + html + (" …" if end < len(text) else ""))
+
+
+def _mark(text: str, pattern: re.Pattern) -> SafeString:
+    parts, last = [], 0
+    for found in pattern.finditer(text):
+        if found.end() == found.start():
+            continue
+        parts += [escape(text[last : found.start()]), "<mark>", escape(found.group()), "</mark>"]
+        last = found.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))

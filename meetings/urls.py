@@ -1,0 +1,41 @@
+from django.urls import path
+
+from .views import feeds, public
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("moter/", public.meeting_list, name="meeting_list"),
+    path("moter/<int:pk>/", public.meeting_detail, name="meeting_detail"),
+    path("vedtak/", public.decision_list, name="decision_list"),
+    path(
+        "saker/<slug:cooperation>/<int:year>-<int:sequence>/",
+        public.case_detail,
+        name="case_detail",
+    ),
+    path(
+        "saker/<slug:cooperation>/<int:year>-<int:sequence>/vedlegg/<int:pk>/",
+        public.attachment_download,
+        name="attachment_download",
+    ),
+    path("organer/", public.body_list, name="body_list"),
+    path("organer/<slug:cooperation>/<slug:slug>/", public.body_detail, name="body_detail"),
+    path(
+        "organer/<slug:cooperation>/<slug:slug>/kalender.ics",
+        feeds.body_calendar,
+        name="body_calendar",
+    ),
+    path(
+        "organer/<slug:cooperation>/<slug:slug>/referater.atom",
+        feeds.MinutesFeed(),
+        name="body_minutes_feed",
+    ),
+    path(
+        "samarbeid/<slug:cooperation>/kalender.ics",
+        feeds.cooperation_calendar,
+        name="cooperation_calendar",
+    ),
+    path("referater.atom", feeds.MinutesFeed(), name="minutes_feed"),
+    path("tilgjengelighet/", public.accessibility_statement, name="accessibility"),
+]

@@ -1,0 +1,230 @@
+"""The public portal: what the public, the press and the members' administrations read.
+
+Only what is public is ever looked up here: meetings whose notice has gone out, minutes that
+are published, cases on the agenda of such a meeting; exempt content shows its public title
+and legal basis only. Anything else is 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from cases.models import Case
+from cooperation.models import Body, Membership
+
+from ..filters import DecisionFilter, MeetingFilter
+from ..models import AgendaItem, Attendance, Meeting
+from ..pagination import BadCursor, keyset_page
+
+HOME_UPCOMING = 10
+HOME_PUBLISHED = 10
+BODY_MEETINGS = 10
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """The public front page: upcoming meetings, the latest published minutes, the bodies."""
+    # Three queries whatever the number of rows: upcoming meetings, published minutes and
+    # bodies, each with what it shows joined in.
+    upcoming = list(
+        Meeting.objects.public().upcoming().select_related("body__cooperation")[:HOME_UPCOMING]
+    )
+    published = list(
+        Meeting.objects.with_published_minutes()
+        .select_related("body__cooperation")
+        .order_by("-published_at", "-start")[:HOME_PUBLISHED]
+    )
+    bodies = (
+        Body.objects.active().select_related("cooperation").order_by("cooperation__name", "name")
+    )
+    return render(
+        request,
+        "meetings/home.html",
+        {"upcoming": upcoming, "published": published, "bodies": bodies},
+    )
+
+
+def archive_page(request: HttpRequest, filterset, *, date_field: str):
+    """Filter and page an archive list; bad parameters become a message, never a 500."""
+    if not filterset.is_valid():
+        messages.error(request, _("Some of the filters were not understood and were ignored."))
+        return filterset, keyset_page(filterset.queryset, date_field=date_field, newest_first=True)
+    try:
+        page = keyset_page(
+            filterset.qs,
+            date_field=date_field,
+            newest_first=filterset.newest_first,
+            after=request.GET.get("etter", ""),
+            before=request.GET.get("for", ""),
+        )
+    except BadCursor:
+        messages.error(request, _("The page link was not understood; showing the first page."))
+        page = keyset_page(filterset.qs, date_field=date_field, newest_first=filterset.newest_first)
+    return filterset, page
+
+
+@require_safe
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """The archive of meetings, newest first, filtered by body and year."""
+    meetings = Meeting.objects.public().select_related("body__cooperation")
+    filterset, page = archive_page(
+        request, MeetingFilter(request.GET, queryset=meetings), date_field="start"
+    )
+    return render(request, "meetings/meeting_list.html", {"filter": filterset, "page": page})
+
+
+@require_safe
+def decision_list(request: HttpRequest) -> HttpResponse:
+    """The archive of treatments with published decisions."""
+    items = AgendaItem.objects.published().select_related(
+        "meeting__body__cooperation", "case__cooperation"
+    )
+    filterset, page = archive_page(
+        request, DecisionFilter(request.GET, queryset=items), date_field="meeting__start"
+    )
+    return render(request, "meetings/decision_list.html", {"filter": filterset, "page": page})
+
+
+@require_safe
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting: its agenda once the notice is out, and its minutes once published."""
+    meeting = get_object_or_404(Meeting.objects.public().select_related("body__cooperation"), pk=pk)
+    items = list(meeting.items.select_related("case__cooperation").prefetch_related("disqualified"))
+    attendance = []
+    if meeting.minutes_are_public:
+        attendance = list(
+            meeting.attendances.select_related("person", "on_behalf_of", "substitute_for")
+        )
+    roles = Attendance.Role
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "items": items,
+            "present": [a for a in attendance if a.role in Attendance.PRESENT_ROLES],
+            "apologies": [a for a in attendance if a.role == roles.APOLOGIES],
+            "staff": [a for a in attendance if a.role == roles.STAFF],
+            "guests": [a for a in attendance if a.role == roles.GUEST],
+            "chair": next((a for a in attendance if a.is_chair), None),
+        },
+    )
+
+
+def public_case(cooperation: str, year: int, sequence: int) -> Case:
+    """A case the public may see: one on the agenda of a meeting whose notice has gone out."""
+    on_public_agenda = AgendaItem.objects.public().filter(case=OuterRef("pk"))
+    case = (
+        Case.objects.select_related("cooperation", "responsible")
+        .filter(cooperation__slug=cooperation, year=year, sequence=sequence)
+        .filter(Exists(on_public_agenda))
+        .first()
+    )
+    if case is None:
+        raise Http404(_("No public case has this reference."))
+    return case
+
+
+@require_safe
+def case_detail(request: HttpRequest, cooperation: str, year: int, sequence: int) -> HttpResponse:
+    """A case: its public document, its path through the bodies, its attachments."""
+    case = public_case(cooperation, year, sequence)
+    treatments = list(
+        AgendaItem.objects.public()
+        .filter(case=case)
+        .select_related("meeting__body", "case")
+        .order_by("meeting__start", "pk")
+    )
+    attachments = [] if case.is_exempt else list(case.attachments.filter(is_exempt=False))
+    return render(
+        request,
+        "meetings/case_detail.html",
+        {"case": case, "treatments": treatments, "attachments": attachments},
+    )
+
+
+@require_safe
+def attachment_download(
+    request: HttpRequest, cooperation: str, year: int, sequence: int, pk: int
+) -> FileResponse:
+    """Attachments are served through here, so an exempt one can never be fetched."""
+    case = public_case(cooperation, year, sequence)
+    if case.is_exempt:
+        raise Http404
+    attachment = get_object_or_404(case.attachments, pk=pk, is_exempt=False)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(_("The file is missing.")) from error
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.file.name.rsplit("/", 1)[-1],
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+
+
+def public_body(cooperation: str, slug: str) -> Body:
+    return get_object_or_404(
+        Body.objects.select_related("cooperation", "parent"),
+        cooperation__slug=cooperation,
+        slug=slug,
+    )
+
+
+@require_safe
+def body_list(request: HttpRequest) -> HttpResponse:
+    bodies = Body.objects.select_related("cooperation", "parent").order_by(
+        "cooperation__name", "name"
+    )
+    return render(request, "meetings/body_list.html", {"bodies": bodies})
+
+
+@require_safe
+def body_detail(request: HttpRequest, cooperation: str, slug: str) -> HttpResponse:
+    """A body: its mandate and its history, its members, its meetings."""
+    body = public_body(cooperation, slug)
+    mandates = list(
+        body.mandates.prefetch_related(
+            Prefetch(
+                "adopted_by_items",
+                queryset=AgendaItem.objects.public().select_related("meeting__body"),
+            )
+        ).order_by("-valid_from")
+    )
+    today = timezone.localdate()
+    current = next((m for m in mandates if m.valid_from <= today), None)
+    members = list(body.memberships.current(today).select_related("person", "on_behalf_of"))
+    # Chair first, then deputy chair, members, deputies … as the roles are listed.
+    role_order = {role: n for n, role in enumerate(Membership.Role.values)}
+    members.sort(key=lambda m: (role_order[m.role], m.person.name))
+    meetings = Meeting.objects.public().for_body(body)
+    upcoming = list(meetings.upcoming()[:BODY_MEETINGS])
+    past = list(
+        meetings.filter(Q(end__lt=timezone.now()) | Q(end__isnull=True, start__lt=timezone.now()))
+        .exclude(pk__in=[m.pk for m in upcoming])
+        .order_by("-start")[:BODY_MEETINGS]
+    )
+    return render(
+        request,
+        "meetings/body_detail.html",
+        {
+            "body": body,
+            "mandate": current,
+            "mandates": mandates,
+            "members": members,
+            "upcoming": upcoming,
+            "past": past,
+        },
+    )
+
+
+@require_safe
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    return render(request, "meetings/accessibility.html")

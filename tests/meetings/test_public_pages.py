@@ -1,0 +1,301 @@
+"""The public meeting, case and body pages: what they show, and what they never show."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+
+from cases.models import Attachment
+from cooperation.models import MandateVersion
+from meetings.models import Attendance, Meeting
+from tests.factories import (
+    OSLO,
+    bring_to,
+    make_attendance,
+    make_case,
+    make_item,
+    make_meeting,
+    make_membership,
+    make_organisation,
+    make_person,
+)
+
+State = Meeting.State
+SECRET = "Kari Demodatter Lien søkte stillingen"
+
+
+@pytest.fixture
+def exempt_case(coop_a):
+    return make_case(
+        coop_a,
+        title="Ansettelse av direktør – " + SECRET,
+        public_title="Ansettelse av direktør",
+        is_exempt=True,
+        exemption_basis="Offl. § 25",
+        background=SECRET,
+    )
+
+
+@pytest.fixture
+def mandate_case(coop_a):
+    return make_case(
+        coop_a,
+        year=2020,
+        sequence=48,
+        title="Revidert mandat for faggruppe for næringssamarbeid",
+        proposed_decision="Styret slutter seg til revidert mandat.",
+        background="Styret behandlet den 23. juni 2020 sak 33/20.",
+    )
+
+
+@pytest.fixture
+def meeting(body_x, secretary_a, mandate_case, exempt_case):
+    meeting = make_meeting(body_x, start=datetime.datetime(2020, 9, 11, 10, tzinfo=OSLO))
+    make_item(meeting, title="Godkjenning av innkalling og saksliste", kind="formality")
+    make_item(
+        meeting,
+        case=mandate_case,
+        minutes_text="Sekretariatet orienterte om forslaget.",
+        decision="Styret slutter seg til revidert mandat for faggruppen.",
+        outcome="adopted",
+        vote="unanimous",
+    )
+    make_item(meeting, case=exempt_case, minutes_text=SECRET, decision=SECRET, outcome="adopted")
+    return meeting
+
+
+@pytest.mark.django_db
+def test_a_planned_meeting_is_not_found(client, meeting):
+    assert client.get(f"/moter/{meeting.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_unknown_meeting_is_not_found(client):
+    assert client.get("/moter/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_after_the_notice_the_agenda_shows_but_not_the_minutes(client, meeting, secretary_a):
+    bring_to(meeting, State.HELD, secretary_a)
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Sak 02/20" in page and "Revidert mandat for faggruppe" in page
+    assert "Sekretariatet orienterte om forslaget" not in page
+    assert "Styret slutter seg til revidert mandat for faggruppen" not in page
+
+
+@pytest.mark.django_db
+def test_published_minutes_show_attendance_decisions_and_votes(
+    client, meeting, secretary_a, body_x
+):
+    oslo = make_organisation(body_x.cooperation, name="Oslo kommune")
+    chair = make_person(body_x.cooperation, name="Eli Arnkværn Bryhni")
+    absent = make_person(body_x.cooperation, name="Ingar Vaskinn")
+    stand_in = make_person(body_x.cooperation, name="Trine Knobel")
+    make_attendance(meeting, chair, is_chair=True, on_behalf_of=oslo)
+    make_attendance(meeting, absent, role=Attendance.Role.APOLOGIES)
+    make_attendance(meeting, stand_in, role=Attendance.Role.SUBSTITUTE, substitute_for=absent)
+    bring_to(meeting, State.PUBLISHED, secretary_a)
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Eli Arnkværn Bryhni, Oslo kommune (møteleder)" in page
+    assert "Trine Knobel – vara for Ingar Vaskinn" in page
+    assert "Forfall" in page
+    assert "Styret slutter seg til revidert mandat for faggruppen." in page
+    assert "Vedtatt – enstemmig" in page
+
+
+@pytest.mark.django_db
+def test_an_exempt_item_shows_its_public_title_and_legal_basis_only(client, meeting, secretary_a):
+    bring_to(meeting, State.PUBLISHED, secretary_a)
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Ansettelse av direktør" in page
+    assert "Offl. § 25" in page
+    assert SECRET not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("items", [1, 25])
+def test_the_meeting_page_costs_four_queries_whatever_the_items(
+    client, body_x, secretary_a, django_assert_num_queries, items
+):
+    meeting = make_meeting(body_x)
+    for n in range(items):
+        make_item(meeting, title=f"Sak {n}", decision="Vedtatt.")
+        make_attendance(meeting, make_person(body_x.cooperation))
+    bring_to(meeting, State.PUBLISHED, secretary_a)
+    # 1 meeting + body + cooperation, 2 items + cases, 3 disqualified, 4 attendance + people
+    with django_assert_num_queries(4):
+        assert client.get(f"/moter/{meeting.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_case_not_on_a_public_agenda_is_not_found(client, meeting, mandate_case):
+    assert client.get("/saker/osloregionen/2020-48/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_case_page_shows_the_document_and_its_path_through_the_bodies(
+    client, coop_a, meeting, secretary_a, mandate_case
+):
+    from tests.factories import make_body
+
+    group = make_body(coop_a, name="Faggruppe for næringssamarbeid", numbering="per_meeting")
+    earlier = make_meeting(group, start=datetime.datetime(2020, 8, 18, 9, tzinfo=OSLO))
+    make_item(earlier, case=mandate_case, decision="Faggruppen sluttet seg til forslaget.")
+    bring_to(earlier, State.PUBLISHED, secretary_a)
+    bring_to(meeting, State.NOTICE_SENT, secretary_a)
+    page = client.get("/saker/osloregionen/2020-48/").text
+    assert "Styret slutter seg til revidert mandat." in page  # proposed decision
+    assert "sak 33/20" in page  # background
+    first, second = page.index("Faggruppe for næringssamarbeid, "), page.index("Styret, ")
+    assert first < second, "the path is in date order"
+    assert "Faggruppen sluttet seg til forslaget." in page
+    assert "Sak 02/20" in page and "referat er ikke publisert ennå" in page
+
+
+@pytest.mark.django_db
+def test_an_exempt_case_page_shows_only_its_public_title_and_basis(
+    client, meeting, secretary_a, exempt_case
+):
+    bring_to(meeting, State.PUBLISHED, secretary_a)
+    response = client.get(f"/saker/osloregionen/{exempt_case.year}-{exempt_case.sequence}/")
+    assert response.status_code == 200
+    assert "Offl. § 25" in response.text
+    assert SECRET not in response.text
+
+
+@pytest.mark.django_db
+def test_attachments_download_through_the_portal_but_never_exempt_ones(
+    client, meeting, secretary_a, mandate_case, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    public = Attachment.objects.create(case=mandate_case, title="Forslag til mandat", size=4)
+    public.file.save("mandat.txt", ContentFile(b"text"))
+    secret = Attachment.objects.create(
+        case=mandate_case, title="Søknad", is_exempt=True, exemption_basis="Offl. § 25"
+    )
+    secret.file.save("soknad.txt", ContentFile(SECRET.encode()))
+    bring_to(meeting, State.NOTICE_SENT, secretary_a)
+    base = "/saker/osloregionen/2020-48/vedlegg"
+    page = client.get("/saker/osloregionen/2020-48/").text
+    assert "Forslag til mandat" in page and "Søknad" not in page
+    download = client.get(f"{base}/{public.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"text"
+    assert client.get(f"{base}/{secret.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_body_page_shows_mandate_history_members_and_meetings(
+    client, coop_a, body_x, meeting, secretary_a
+):
+    oslo = make_organisation(coop_a, name="Oslo kommune")
+    person = make_person(coop_a, name="Anne Solheim", email="anne@example.invalid")
+    make_membership(body_x, person, role="chair", on_behalf_of=oslo)
+    old = MandateVersion.objects.create(
+        body=body_x, text="Det gamle mandatet.", valid_from=datetime.date(2016, 1, 1)
+    )
+    new = MandateVersion.objects.create(
+        body=body_x,
+        text="Styret skal følge opp de strategiske føringene.",
+        valid_from=datetime.date(2020, 9, 11),
+        adopted_by="Styret i Osloregionen, sak 48/20",
+    )
+    item = meeting.items.get(case__sequence=48)
+    item.adopts_mandate = new
+    item.save()
+    bring_to(meeting, State.PUBLISHED, secretary_a)
+    page = client.get(f"/organer/{coop_a.slug}/{body_x.slug}/").text
+    assert "Styret skal følge opp de strategiske føringene." in page
+    assert old.text in page and "Styret i Osloregionen, sak 48/20" in page
+    assert f"#sak-{item.pk}" in page
+    assert "Anne Solheim – leder, Oslo kommune" in page
+    assert "anne@example.invalid" not in page
+    assert f"/moter/{meeting.pk}/" in page
+
+
+@pytest.mark.django_db
+def test_an_unknown_body_is_not_found(client, coop_a):
+    assert client.get(f"/organer/{coop_a.slug}/finnes-ikke/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_accessibility_statement_names_the_standard(client):
+    assert "WCAG 2.1" in client.get("/tilgjengelighet/").text
+
+
+@pytest.mark.django_db
+def test_an_anonymous_crawl_of_the_demo_finds_no_draft_or_exempt_text_and_no_error(
+    client, settings, tmp_path
+):
+    from html.parser import HTMLParser
+
+    from meetings.demo import DRAFT_MARKER, EXEMPT_MARKER
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found = []
+
+        def handle_starttag(self, tag, attrs):
+            href = dict(attrs).get("href") if tag == "a" else None
+            if href and href.startswith("/") and not href.startswith(("/admin", "/konto")):
+                self.found.append(href.split("#")[0])
+
+    seen, queue = set(), ["/"]
+    while queue and len(seen) < 400:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code in (200, 302), url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode("utf-8", "replace")
+        assert DRAFT_MARKER not in text, url
+        assert EXEMPT_MARKER not in text, url
+        if response.get("Content-Type", "").startswith("text/html"):
+            parser = Links()
+            parser.feed(text)
+            queue.extend(parser.found)
+    assert len(seen) > 30, "the crawl reached the meetings, cases and bodies"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [1, 25])
+def test_body_and_case_pages_cost_the_same_queries_for_one_and_many_rows(
+    client, coop_a, body_x, secretary_a, django_assert_num_queries, rows
+):
+    case = make_case(coop_a, year=2020, sequence=48, title="Revidert mandat")
+    for n in range(rows):
+        make_membership(body_x, make_person(coop_a), on_behalf_of=make_organisation(coop_a))
+        MandateVersion.objects.create(
+            body=body_x, text=f"Mandat {n}", valid_from=datetime.date(2000 + n, 1, 1)
+        )
+        meeting = make_meeting(
+            body_x, start=datetime.datetime(2020, 1, 1, tzinfo=OSLO) + datetime.timedelta(days=n)
+        )
+        make_item(meeting, case=case, decision="Vedtatt.")
+        bring_to(meeting, State.PUBLISHED, secretary_a)
+        attachment = Attachment.objects.create(case=case, title=f"Vedlegg {n}")
+        attachment.file.name = f"cases/x/vedlegg-{n}.txt"
+        attachment.save()
+    # 1 body, 2 mandates, 3 the items adopting them, 4 members with people and
+    # organisations, 5 upcoming meetings, 6 past meetings
+    with django_assert_num_queries(6):
+        assert client.get(f"/organer/{coop_a.slug}/{body_x.slug}/").status_code == 200
+    # 1 the case (with an EXISTS for a public agenda), 2 its treatments, 3 its attachments
+    with django_assert_num_queries(3):
+        assert client.get("/saker/osloregionen/2020-48/").status_code == 200
+    # 1 the bodies with their cooperation and parent
+    with django_assert_num_queries(1):
+        assert client.get("/organer/").status_code == 200
+    # 1 the body, 2 its meetings
+    with django_assert_num_queries(2):
+        assert client.get(f"/organer/{coop_a.slug}/{body_x.slug}/kalender.ics").status_code == 200
+    # 1 the body, 2 its published minutes
+    with django_assert_num_queries(2):
+        client.get(f"/organer/{coop_a.slug}/{body_x.slug}/referater.atom")

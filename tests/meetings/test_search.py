@@ -1,0 +1,413 @@
+"""The public search at /sok/: what it finds, what it never finds, and what it costs."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from cases.models import Case
+from meetings.demo import DRAFT_MARKER, EXEMPT_MARKER
+from meetings.models import AgendaItem
+from meetings.search import (
+    MAX_PAGES,
+    PAGE_SIZE,
+    SearchDocument,
+    index_meeting,
+    matching,
+    rebuild_index,
+)
+from tests.factories import (
+    OSLO,
+    bring_to,
+    make_case,
+    make_item,
+    make_meeting,
+    make_secretary,
+)
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+    rebuild_index()
+
+
+def search(client, q: str, **params):
+    return client.get("/sok/", {"q": q, **params})
+
+
+def titles(response) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", str(hit.title)) for hit in response.context["results"].hits]
+
+
+def published_meeting(body, secretary, items: list[dict]):
+    """A meeting with these items, moved through its life to published minutes, indexed."""
+    meeting = make_meeting(body)
+    made = [make_item(meeting, **fields) for fields in items]
+    bring_to(meeting, "published", secretary)
+    index_meeting(meeting)
+    return meeting, made
+
+
+@pytest.fixture
+def secretary(body_x):
+    return make_secretary(body_x.cooperation)
+
+
+# Finding
+
+
+def test_a_word_from_the_seed_minutes_is_found_with_its_excerpt_marked(client, demo):
+    response = search(client, "silobasert")
+
+    assert response.status_code == 200
+    hits = response.context["results"].hits
+    assert [hit.document.title for hit in hits] == [
+        "Diskusjon for «Strategiske føringer 2025-2028»"
+    ]
+    assert "<mark>silobasert</mark>" in response.text
+    assert "Faggruppe for næringssamarbeid" in response.text
+
+
+@pytest.mark.parametrize("q", ["48/20", "sak 48/20", "Sak nr. 48/20"])
+def test_an_item_number_finds_that_item_first(client, demo, q):
+    response = search(client, q)
+
+    first = response.context["results"].hits[0]
+    assert first.exact
+    assert (first.document.kind, first.document.year, first.document.sequence) == ("item", 2020, 48)
+    assert first.document.body.name == "Styret"
+    assert "Sak 48/20" in response.text
+    # After it, the texts that mention it: sak 33/20 and 35/20 are quoted "i sak 48/20".
+    assert {"Sak 33/20", "Sak 35/20"} <= {
+        h.document.number_label for h in response.context["results"].hits
+    }
+
+
+def test_a_case_reference_finds_that_case_document_first(client, demo):
+    response = search(client, "2020/48")
+
+    first = response.context["results"].hits[0]
+    assert first.exact
+    assert first.document.kind == "case"
+    assert first.document.title == (
+        "Revidert mandat for faggruppe for næringssamarbeid i Osloregionen"
+    )
+    assert "Saksnr. 2020/48" in response.text
+
+
+def test_a_query_of_only_stop_words_explains_itself(client, demo):
+    response = search(client, "og i det")
+
+    assert response.status_code == 200
+    assert response.context["results"].ignored == "stop_words"
+    assert "svært vanlige ord" in response.text
+    assert "Ingen treff" not in response.text
+
+
+def test_a_query_of_only_exclusions_explains_itself(client, demo):
+    response = search(client, "-jernbane")
+
+    assert response.context["results"].ignored == "only_excluded"
+    assert "minustegn" in response.text
+
+
+def test_a_search_without_hits_says_so(client, demo):
+    response = search(client, "xylofonorkester")
+
+    assert response.status_code == 200
+    assert response.context["results"].hits == []
+    assert "Ingen treff for «xylofonorkester»" in response.text
+
+
+def test_the_form_without_a_query_searches_nothing(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/sok/")
+
+    assert response.status_code == 200
+    assert response.context["results"] is None
+    assert '<label for="id_q">' in response.text
+
+
+# Never finding
+
+
+def test_draft_minutes_and_exempt_text_are_never_found(client, demo):
+    # Words only in the draft minutes of the held meeting, and only in the exempt case.
+    for q in ["kraftinfrastruktur", "Dovrebanen", "Demodatter", '"tilbud til søker"', "søkerliste"]:
+        response = search(client, q)
+        assert response.context["results"].hits == [], q
+        assert DRAFT_MARKER not in response.text
+        assert EXEMPT_MARKER not in response.text
+    assert not SearchDocument.objects.filter(text__contains="Demodatter").exists()
+    assert not SearchDocument.objects.filter(decision__contains="Demodatter").exists()
+
+
+def test_an_exempt_case_is_found_by_its_public_title_with_its_legal_basis(client, demo):
+    response = search(client, "direktør")
+
+    exempt = [hit for hit in response.context["results"].hits if hit.document.exemption_basis]
+    assert {hit.document.kind for hit in exempt} == {"item", "case"}
+    assert all(hit.document.title == "Ansettelse av direktør" for hit in exempt)
+    assert all(hit.excerpt == "" for hit in exempt)
+    assert "Unntatt offentlighet (Offl. § 25)." in response.text
+    assert EXEMPT_MARKER not in response.text
+
+
+def test_minutes_are_found_only_once_published(client, body_x, secretary):
+    meeting = make_meeting(body_x)
+    make_item(
+        meeting,
+        title="Kollektivtilbud i Follo",
+        minutes_text="Styret drøftet pendlerparkering ved stasjonene.",
+        decision="Saken utsettes.",
+    )
+    bring_to(meeting, "approved", secretary)
+    index_meeting(meeting)
+
+    assert search(client, "pendlerparkering").context["results"].hits == []
+    # The agenda went out with the notice, so its titles are public already.
+    assert titles(search(client, "kollektivtilbud")) == ["Kollektivtilbud i Follo"]
+
+    meeting.publish(by=secretary)
+    index_meeting(meeting)
+
+    assert titles(search(client, "pendlerparkering")) == ["Kollektivtilbud i Follo"]
+
+
+def test_a_planned_meetings_agenda_and_cases_are_not_found(client, body_x):
+    meeting = make_meeting(body_x)
+    case = make_case(body_x.cooperation, title="Hemmelig planlagt sak om vindkraft")
+    make_item(meeting, case=case)
+    index_meeting(meeting)
+
+    assert search(client, "vindkraft").context["results"].hits == []
+
+
+def test_a_case_document_is_found_from_the_notice_with_its_background(client, body_x, secretary):
+    case = make_case(
+        body_x.cooperation,
+        title="Regional næringsplan",
+        background="Planen skal styrke havbruksnæringen langs kysten.",
+        proposed_decision="Planen sendes på høring.",
+    )
+    meeting = make_meeting(body_x)
+    make_item(meeting, case=case)
+    meeting.send_notice(by=secretary)
+    index_meeting(meeting)
+
+    hits = search(client, "havbruksnæringen").context["results"].hits
+
+    assert [(hit.document.kind, hit.document.title) for hit in hits] == [
+        ("case", "Regional næringsplan")
+    ]
+
+
+# Syntax and ordering
+
+
+def test_web_search_syntax_phrases_or_and_minus(client, body_x, secretary):
+    published_meeting(
+        body_x,
+        secretary,
+        [
+            {"title": "Ny jernbane til Gjøvik", "minutes_text": "Utredningen er klar."},
+            {"title": "Jernbane og buss i Follo", "minutes_text": "Rutene samordnes."},
+            {"title": "Bussanbud for Romerike", "minutes_text": "Anbudet lyses ut."},
+        ],
+    )
+
+    assert titles(search(client, '"jernbane til Gjøvik"')) == ["Ny jernbane til Gjøvik"]
+    assert titles(search(client, '"Gjøvik jernbane"')) == []
+    assert set(titles(search(client, "Gjøvik or Follo"))) == {
+        "Ny jernbane til Gjøvik",
+        "Jernbane og buss i Follo",
+    }
+    assert titles(search(client, "jernbane -buss")) == ["Ny jernbane til Gjøvik"]
+
+
+def test_a_title_match_ranks_above_a_match_in_the_minutes(client, body_x, secretary):
+    published_meeting(
+        body_x,
+        secretary,
+        [
+            {"title": "Orienteringer", "minutes_text": "Det ble orientert om havneplanen."},
+            {"title": "Havneplanen for Drammen", "minutes_text": "Planen ble drøftet."},
+        ],
+    )
+
+    assert titles(search(client, "havneplanen")) == ["Havneplanen for Drammen", "Orienteringer"]
+
+
+def test_date_order_puts_the_newest_meeting_first(client, body_x, secretary):
+    for year in (2021, 2023, 2022):
+        meeting = make_meeting(body_x, start=datetime.datetime(year, 3, 14, 10, tzinfo=OSLO))
+        make_item(meeting, title=f"Bredbånd {year}")
+        bring_to(meeting, "published", secretary)
+        index_meeting(meeting)
+
+    response = search(client, "bredbånd", sortering="dato")
+
+    assert titles(response) == ["Bredbånd 2023", "Bredbånd 2022", "Bredbånd 2021"]
+
+
+def test_excerpts_are_escaped_except_the_marks(client, body_x, secretary):
+    published_meeting(
+        body_x,
+        secretary,
+        [
+            {
+                "title": "Fiskeriplan <b>ny</b>",
+                "minutes_text": 'Fiskeriplan <script>alert("x")</script> & vedtak > 2',
+            }
+        ],
+    )
+
+    response = search(client, "fiskeriplan")
+
+    # PostgreSQL's ts_headline drops what looks like a tag; whatever is left is escaped.
+    assert "<script>alert" not in response.text
+    assert "alert(&quot;x&quot;)" in response.text and "&amp; vedtak" in response.text
+    assert "<b>ny</b>" not in response.text
+    assert "<mark>Fiskeriplan</mark> &lt;b&gt;ny&lt;/b&gt;" in response.text
+
+
+def test_more_results_are_a_link_to_the_next_page(client, body_x, secretary):
+    published_meeting(
+        body_x, secretary, [{"title": f"Sykkelvei {n}"} for n in range(PAGE_SIZE + 5)]
+    )
+
+    first = search(client, "sykkelvei")
+    second = search(client, "sykkelvei", side=2)
+
+    assert len(first.context["results"].hits) == PAGE_SIZE
+    assert "side=2" in first.text and "Flere treff" in first.text
+    assert len(second.context["results"].hits) == 5
+    assert "side=3" not in second.text
+    assert not set(titles(first)) & set(titles(second))
+
+
+# Cost
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_the_search_costs_two_queries_whatever_the_hits(
+    client, body_x, secretary, django_assert_num_queries, rows
+):
+    published_meeting(
+        body_x,
+        secretary,
+        [{"title": f"Vannforsyning {n}", "minutes_text": "Om vannverket."} for n in range(rows)],
+    )
+    # 1 the page's ids in order (the GIN index on PostgreSQL, LIKE on SQLite),
+    # 2 the shown rows with body and cooperation, and on PostgreSQL their ts_headline excerpts
+    with django_assert_num_queries(2):
+        response = search(client, "vannforsyning")
+
+    assert len(response.context["results"].hits) == min(rows, PAGE_SIZE)
+
+
+# Bad input
+
+
+def test_a_too_long_query_gets_a_clear_message(client):
+    response = search(client, "jernbane " * 1200)
+
+    assert response.status_code == 400
+    assert "høyst 200 tegn" in response.text
+    assert response.context["results"] is None
+
+
+def test_a_null_byte_gets_a_clear_message(client):
+    response = search(client, "jern\x00bane")
+
+    assert response.status_code == 400
+    assert "nullbyte" in response.text
+
+
+@pytest.mark.parametrize(
+    "q", ["'\"&<>%_\\", "%", "_", '"', "-", "or", "(((", "!!! & | <->", "sak", "48/", "/20"]
+)
+def test_odd_characters_give_a_page_not_an_error(client, demo, q):
+    response = search(client, q)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params", [{"side": "abc"}, {"side": "0"}, {"side": str(MAX_PAGES + 1)}, {"sortering": "x"}]
+)
+def test_malformed_parameters_get_a_clear_message(client, params):
+    response = search(client, "jernbane", **params)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=st.text(max_size=250))
+def test_any_query_gives_a_page_or_a_clear_message(client, q):
+    assert search(client, q).status_code in {200, 400}
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_the_search_answers_only_reading_methods(client, method):
+    assert getattr(client, method)("/sok/").status_code == 405
+
+
+# The index on PostgreSQL
+
+
+def many_cases(meeting, count: int) -> None:
+    """Cases on one published agenda, written in bulk: their rows come from rebuild_index."""
+    words = ["kommune", "budsjett", "samferdsel", "næring", "klima", "skole", "helse", "vei"]
+    cases = Case.objects.bulk_create(
+        Case(
+            cooperation=meeting.body.cooperation,
+            year=2024,
+            sequence=n + 1,
+            title=f"{words[n % 8]} og {words[(n // 8) % 8]} {n}",
+            background=" ".join(words[(n + k) % 8] for k in range(80)),
+        )
+        for n in range(count)
+    )
+    AgendaItem.objects.bulk_create(
+        AgendaItem(
+            meeting=meeting,
+            body=meeting.body,
+            case=case,
+            position=n + 10,
+            minutes_text=" ".join(words[(n + 3 * k) % 8] for k in range(80)),
+        )
+        for n, case in enumerate(cases)
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("order", ["rank", "date"])
+def test_both_orders_of_a_rare_word_use_the_gin_index(body_x, secretary, order):
+    meeting, _items = published_meeting(
+        body_x, secretary, [{"title": "Skredsikring i Nordre Follo"}]
+    )
+    # 6,000 rows, rebuilt (which merges GIN's pending list and analyses the table): enough
+    # for the planner to choose the index by itself, so enable_seqscan stays on. The rare
+    # word is the trap's case: "newest first" must not scan everything testing each row.
+    many_cases(meeting, 3000)
+    rebuild_index()
+
+    plan = matching("skredsikring", order=order).values_list("pk")[: PAGE_SIZE + 1].explain()
+
+    assert "search_document_vector" in plan, plan
+    assert "Seq Scan" not in plan, plan
