@@ -93,3 +93,13 @@ def test_a_visitor_searches_a_word_from_the_minutes_and_a_case_number(page, demo
     page.goto(demo.url + "/sok/?q=og+i+det")
     assert "vanlige ord" in page.locator("main").inner_text()
     assert_accessible(page, "stop-word explanation")
+
+
+def test_a_meeting_page_reflows_at_400_percent_zoom(page, demo):
+    published = Meeting.objects.filter(state=Meeting.State.PUBLISHED).order_by("-start").first()
+    page.set_viewport_size({"width": 320, "height": 256})
+    page.goto(f"{demo.url}/moter/{published.pk}/")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
