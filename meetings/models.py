@@ -25,6 +25,15 @@ class EditConflict(DomainError):
         self.current = current
 
 
+# The standard items' titles are the words of the minutes themselves (seed 003), so they are
+# stored in Norwegian whatever language the secretary's interface speaks.
+STANDARD_ITEMS = {
+    "notice": "Godkjenning av innkalling og saksliste",
+    "minutes": "Godkjenning av referat fra forrige møte",
+    "information": "Orienteringer",
+    "aob": "Eventuelt",
+}
+
 # How long a meeting without an end time counts as under way.
 UNDER_WAY = datetime.timedelta(hours=12)
 
@@ -269,6 +278,99 @@ class Meeting(TimeStamped):
             note=reason,
             extra_fields={"cancelled_reason": reason},
         )
+
+    # Planning and the agenda. The agenda can change freely while the meeting is planned;
+    # after the notice, items are numbered and the agenda is public.
+
+    @classmethod
+    def plan(cls, *, body: Body, by, **fields) -> Meeting:
+        """Plan a meeting with the body's standard opening items (seed 003's first items)."""
+        if not body.cooperation.is_staffed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        with transaction.atomic():
+            meeting = cls(body=body, **fields)
+            meeting.full_clean()
+            meeting.save()
+            previous = (
+                cls.objects.for_body(body)
+                .filter(start__lt=meeting.start)
+                .exclude(state=cls.State.CANCELLED)
+                .order_by("-start")
+                .first()
+            )
+            standard = [
+                {"title": STANDARD_ITEMS["notice"]},
+                {
+                    "title": STANDARD_ITEMS["minutes"],
+                    "previous_meeting": previous,
+                },
+            ]
+            if body.has_information_item:
+                standard.append(
+                    {"title": STANDARD_ITEMS["information"], "kind": CaseKind.INFORMATION}
+                )
+            if body.has_any_other_business:
+                standard.append(
+                    {"title": STANDARD_ITEMS["aob"], "kind": CaseKind.ANY_OTHER_BUSINESS}
+                )
+            for position, item in enumerate(standard, start=1):
+                item.setdefault("kind", CaseKind.FORMALITY)
+                AgendaItem.objects.create(meeting=meeting, position=position, **item)
+            MeetingEvent.objects.create(
+                meeting=meeting,
+                actor=by,
+                kind=MeetingEvent.Kind.STATE_CHANGE,
+                to_state=cls.State.PLANNED,
+            )
+        return meeting
+
+    def _check_agenda_editable(self, by) -> None:
+        if not self.may_be_managed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        if self.state != self.State.PLANNED:
+            raise DomainError(
+                gettext("The notice has been sent; the agenda can no longer be changed here.")
+            )
+
+    def add_item(self, *, by, **fields) -> AgendaItem:
+        """Add an item before the closing standard item (Eventuelt), or last."""
+        self._check_agenda_editable(by)
+        with transaction.atomic():
+            items = list(self.items.select_for_update().order_by("position", "pk"))
+            closing = [i for i in items if i.kind == CaseKind.ANY_OTHER_BUSINESS]
+            position = closing[0].position if closing else len(items) + 1
+            for item in closing:
+                item.position += 1
+                item.save(update_fields=["position"])
+            item = AgendaItem(meeting=self, position=position, **fields)
+            item.full_clean()
+            item.save()
+            self._renumber_positions()
+        return item
+
+    def move_item(self, item: AgendaItem, *, by, steps: int) -> None:
+        """Move an item up (negative steps) or down the agenda."""
+        self._check_agenda_editable(by)
+        with transaction.atomic():
+            items = list(self.items.select_for_update().order_by("position", "pk"))
+            index = next(n for n, other in enumerate(items) if other.pk == item.pk)
+            target = max(0, min(len(items) - 1, index + steps))
+            items.insert(target, items.pop(index))
+            for position, other in enumerate(items, start=1):
+                if other.position != position:
+                    other.position = position
+                    other.save(update_fields=["position"])
+
+    def remove_item(self, item: AgendaItem, *, by) -> None:
+        self._check_agenda_editable(by)
+        with transaction.atomic():
+            item.delete()
+            self._renumber_positions()
+
+    def _renumber_positions(self) -> None:
+        for position, item in enumerate(self.items.order_by("position", "pk"), start=1):
+            if item.position != position:
+                AgendaItem.objects.filter(pk=item.pk).update(position=position)
 
     def assign_numbers(self, *, by) -> None:
         """Number the items: per body and year ("Sak 01/22") or plainly per meeting.

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import feeds, public
 
@@ -38,4 +38,5 @@ urlpatterns = [
     ),
     path("referater.atom", feeds.MinutesFeed(), name="minutes_feed"),
     path("tilgjengelighet/", public.accessibility_statement, name="accessibility"),
+    path("sekretariat/", include("meetings.urls_secretariat")),
 ]

@@ -114,7 +114,9 @@ LIFE = [
 
 def bring_to(meeting: Meeting, state: str, by) -> Meeting:
     """Move a meeting along its life through the real state methods until it is in `state`."""
-    for method, reached in LIFE:
+    reached_states = [Meeting.State.PLANNED] + [reached for _method, reached in LIFE]
+    start = reached_states.index(meeting.state)
+    for method, reached in LIFE[start:]:
         if meeting.state == state:
             break
         getattr(meeting, method)(by=by)

@@ -35,3 +35,12 @@ def test_the_compiled_translations_match_the_po_file():
     compiled = gettext.GNUTranslations(PO.with_suffix(".mo").open("rb"))
     stale = [m for m, s in entries().items() if s and compiled.gettext(m) != s]
     assert stale == [], "run `make messages` to recompile"
+
+
+def test_every_plural_string_has_its_bokmal_forms():
+    empty_forms = re.findall(
+        r'^msgid_plural (".*")\n(?:msgstr\[\d\] .*\n)*?msgstr\[\d\] ""\n(?!")',
+        PO.read_text(encoding="utf-8") + "\n",
+        re.M,
+    )
+    assert empty_forms == []

@@ -1,0 +1,308 @@
+"""The secretariat's workspace: plan meetings, build agendas, move meetings on, write minutes.
+
+Everything is looked up through `staffed_by(user)`: another cooperation's meeting is 404; a
+logged-in user who works in no secretariat gets 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from cases.models import Case
+from cooperation.domain import DomainError, NotAllowed
+from cooperation.models import Cooperation
+
+from ..forms import AgendaItemAddForm, MeetingPlanForm, MinutesForm
+from ..models import AgendaItem, EditConflict, FollowUp, Meeting
+
+UPCOMING_DAYS = 120
+
+
+def secretariat_required(view):
+    """Log in first; then only people who work in a secretariat (or superusers) get in."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not Cooperation.objects.staffed_by(request.user).exists():
+            raise PermissionDenied(_("Only the secretariat has access to this page."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_meeting(request: HttpRequest, pk: int) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.staffed_by(request.user).select_related("body__cooperation"), pk=pk
+    )
+
+
+def staff_item(request: HttpRequest, pk: int) -> AgendaItem:
+    return get_object_or_404(
+        AgendaItem.objects.filter(
+            meeting__in=Meeting.objects.staffed_by(request.user)
+        ).select_related("meeting__body__cooperation", "case"),
+        pk=pk,
+    )
+
+
+@require_safe
+@secretariat_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The secretary's day: upcoming meetings per body and what needs doing."""
+    meetings = Meeting.objects.staffed_by(request.user).select_related("body__cooperation")
+    now = timezone.now()
+    upcoming = list(
+        meetings.filter(start__gte=now, start__lte=now + timezone.timedelta(days=UPCOMING_DAYS))
+        .exclude(state=Meeting.State.CANCELLED)
+        .annotate(item_count=Count("items"))
+        .order_by("start")
+    )
+    to_do = list(
+        meetings.filter(
+            Q(state=Meeting.State.PLANNED)
+            | Q(state=Meeting.State.NOTICE_SENT, start__lt=now)
+            | Q(state__in=[Meeting.State.HELD, Meeting.State.IN_APPROVAL, Meeting.State.APPROVED])
+        )
+        .exclude(pk__in=[m.pk for m in upcoming if m.state != Meeting.State.PLANNED])
+        .order_by("start")
+    )
+    overdue = list(
+        FollowUp.objects.filter(
+            item__meeting__in=Meeting.objects.staffed_by(request.user),
+            done_at__isnull=True,
+            due__lt=timezone.localdate(),
+        )
+        .select_related("item__meeting__body", "responsible")
+        .order_by("due")
+    )
+    return render(
+        request,
+        "meetings/secretariat/dashboard.html",
+        {"upcoming": upcoming, "to_do": to_do, "overdue": overdue},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@secretariat_required
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    form = MeetingPlanForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "body"}
+        try:
+            meeting = Meeting.plan(body=form.cleaned_data["body"], by=request.user, **fields)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The meeting is planned with the standard items."))
+            return redirect("meetings:meeting_workspace", pk=meeting.pk)
+    return render(request, "meetings/secretariat/meeting_new.html", {"form": form})
+
+
+def workspace_context(meeting: Meeting, add_form: AgendaItemAddForm | None = None) -> dict:
+    items = list(meeting.items.select_related("case", "previous_meeting__body"))
+    return {
+        "meeting": meeting,
+        "items": items,
+        "add_form": add_form or AgendaItemAddForm(meeting=meeting),
+        "editable": meeting.state == Meeting.State.PLANNED,
+        "moves": MOVES,
+    }
+
+
+def render_agenda(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
+    template = "meetings/secretariat/meeting_workspace.html"
+    if request.htmx:
+        template += "#agenda"
+    return render(request, template, workspace_context(meeting, **extra))
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+@secretariat_required
+def meeting_workspace(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_agenda(request, staff_meeting(request, pk))
+
+
+def domain_refusal(request: HttpRequest, error: DomainError) -> None:
+    if isinstance(error, NotAllowed):
+        raise PermissionDenied(error.message)
+    messages.error(request, error.message)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@secretariat_required
+def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = staff_meeting(request, pk)
+    form = AgendaItemAddForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        response = render_agenda(request, meeting, add_form=form)
+        response.status_code = 422
+        return response
+    try:
+        case = form.cleaned_data["case"]
+        if case is None:
+            case = Case.create_for(
+                meeting.body.cooperation,
+                title=form.cleaned_data["new_title"].strip(),
+                kind=form.cleaned_data["kind"],
+                created_by=request.user,
+            )
+        meeting.add_item(by=request.user, case=case, kind=form.cleaned_data["kind"])
+    except DomainError as error:
+        domain_refusal(request, error)
+    return render_or_redirect(request, meeting)
+
+
+def render_or_redirect(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """HTMX gets the updated agenda; a plain form post is redirected back (POST/redirect/GET)."""
+    if request.htmx:
+        return render_agenda(request, meeting)
+    return redirect("meetings:meeting_workspace", pk=meeting.pk)
+
+
+MOVES = {"opp": -1, "ned": 1}
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@secretariat_required
+def agenda_item_move(request: HttpRequest, pk: int, item: int, direction: str) -> HttpResponse:
+    meeting = staff_meeting(request, pk)
+    agenda_item = get_object_or_404(meeting.items, pk=item)
+    if direction not in MOVES:
+        raise Http404
+    try:
+        meeting.move_item(agenda_item, by=request.user, steps=MOVES[direction])
+    except DomainError as error:
+        domain_refusal(request, error)
+    return render_or_redirect(request, meeting)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@secretariat_required
+def agenda_item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    meeting = staff_meeting(request, pk)
+    agenda_item = get_object_or_404(meeting.items, pk=item)
+    try:
+        meeting.remove_item(agenda_item, by=request.user)
+    except DomainError as error:
+        domain_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” was removed from the agenda.") % {"title": agenda_item.display_title},
+        )
+    return render_or_redirect(request, meeting)
+
+
+# The moves a secretary makes from the workspace, by the word in the URL.
+TRANSITIONS = {
+    "send-innkalling": ("send_notice", _("The notice is sent and the agenda is public.")),
+    "avholdt": ("record_held", _("The meeting is recorded as held.")),
+    "til-godkjenning": ("send_minutes_for_approval", _("The minutes are out for approval.")),
+    "godkjent": ("record_minutes_approved", _("The minutes are recorded as approved.")),
+    "publiser": ("publish", _("The minutes are published.")),
+    "avlys": ("cancel", _("The meeting is cancelled.")),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@secretariat_required
+def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """GET: what the move will do (a preview, a confirmation); POST: make the move."""
+    meeting = staff_meeting(request, pk)
+    if action not in TRANSITIONS:
+        raise Http404
+    method, done = TRANSITIONS[action]
+    if request.method == "POST":
+        kwargs = {"reason": request.POST.get("reason", "")[:300]} if action == "avlys" else {}
+        try:
+            getattr(meeting, method)(by=request.user, **kwargs)
+        except DomainError as error:
+            domain_refusal(request, error)
+        else:
+            messages.success(request, str(done))
+        if request.htmx:
+            return HttpResponseClientRedirect(meeting_url(meeting))
+        return redirect(meeting_url(meeting))
+    context = workspace_context(meeting)
+    context.update({"action": action, "action_done": done})
+    return render(request, "meetings/secretariat/meeting_transition.html", context)
+
+
+def meeting_url(meeting: Meeting) -> str:
+    return reverse("meetings:meeting_workspace", args=[meeting.pk])
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@secretariat_required
+def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write the minutes of one item; autosaved through HTMX, never silently overwritten.
+
+    An HTMX save answers with the status region only (and the new version, out of band), so
+    the text being typed is never replaced under the writer's cursor.
+    """
+    item = staff_item(request, pk)
+    conflict, status, saved = None, 200, False
+    if request.method == "POST":
+        form = MinutesForm(request.POST, instance=item)
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in MinutesForm.Meta.fields}
+            fields["outcome"] = fields["outcome"] or ""
+            fields["vote"] = fields["vote"] or ""
+            try:
+                item.save_minutes(
+                    by=request.user, expected_version=form.cleaned_data["version"], **fields
+                )
+            except EditConflict as error:
+                conflict, status = error.current, 409
+                # The writer's text stays in the form; the next save, after merging, is
+                # checked against the version they have now seen.
+                data = request.POST.copy()
+                data["version"] = conflict.version
+                form = MinutesForm(data, instance=item)
+                form.is_valid()
+            except DomainError as error:
+                domain_refusal(request, error)
+                status = 400
+            else:
+                saved = True
+                if not request.htmx:
+                    messages.success(request, _("The minutes of the item are saved."))
+                    return redirect("meetings:item_minutes", pk=item.pk)
+        else:
+            status = 422
+    else:
+        initial = {"version": item.version}
+        if not item.decision and item.case_id:
+            initial["decision"] = item.case.proposed_decision
+        form = MinutesForm(instance=item, initial=initial)
+    template = "meetings/secretariat/item_minutes.html"
+    if request.htmx:
+        template += "#minutes-status"
+    context = {
+        "item": item,
+        "meeting": item.meeting,
+        "form": form,
+        "conflict": conflict,
+        "saved": saved,
+        "version": conflict.version if conflict else item.version,
+    }
+    return render(request, template, context, status=status)
