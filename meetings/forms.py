@@ -6,9 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseKind
-from cooperation.models import Body, Cooperation
+from cooperation.models import Body, Cooperation, Person
 
-from .models import AgendaItem, Meeting
+from .models import AgendaItem, Attendance, Meeting
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -103,3 +103,173 @@ class MinutesForm(forms.ModelForm):
         # The model's own validation runs in save_minutes; a stale version must not be judged
         # against the constraints here.
         pass
+
+
+class CaseForm(forms.ModelForm):
+    """The case document (saksframlegg), as the secretariat writes it."""
+
+    class Meta:
+        model = Case
+        fields = [
+            "title",
+            "public_title",
+            "kind",
+            "responsible",
+            "proposed_decision",
+            "background",
+            "assessment",
+            "is_exempt",
+            "exemption_basis",
+            "references",
+            "external_references",
+        ]
+        widgets = {
+            "proposed_decision": forms.Textarea(attrs={"rows": 4}),
+            "background": forms.Textarea(attrs={"rows": 12}),
+            "assessment": forms.Textarea(attrs={"rows": 6}),
+            "external_references": forms.Textarea(attrs={"rows": 3}),
+            "exemption_basis": forms.TextInput(attrs={"list": "legal-bases"}),
+            "references": forms.SelectMultiple(attrs={"size": 6}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cooperation = self.instance.cooperation
+        self.fields["responsible"].queryset = Person.objects.filter(
+            cooperation=cooperation
+        ).order_by("name")
+        self.fields["references"].queryset = (
+            Case.objects.of(cooperation).exclude(pk=self.instance.pk).order_by("-year", "-sequence")
+        )
+
+
+ALLOWED_UPLOADS = {
+    # suffix: (content type, the bytes the file must start with)
+    "pdf": ("application/pdf", [b"%PDF-"]),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        [b"PK\x03\x04"],
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", [b"PK\x03\x04"]),
+    "odt": ("application/vnd.oasis.opendocument.text", [b"PK\x03\x04"]),
+    "png": ("image/png", [b"\x89PNG\r\n\x1a\n"]),
+    "jpg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    "jpeg": ("image/jpeg", [b"\xff\xd8\xff"]),
+    "txt": ("text/plain", []),
+}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class AttachmentForm(forms.Form):
+    """An attachment, checked by size and by its content, not only by its name."""
+
+    title = forms.CharField(label=_("Title"), max_length=300)
+    file = forms.FileField(label=_("File"))
+    is_exempt = forms.BooleanField(label=_("exempt from public access"), required=False)
+    exemption_basis = forms.CharField(
+        label=_("legal basis"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "legal-bases"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if suffix not in ALLOWED_UPLOADS:
+            raise forms.ValidationError(
+                _("Files of this type cannot be attached. Allowed: %(types)s.")
+                % {"types": ", ".join(sorted(ALLOWED_UPLOADS))}
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; at most %(limit)s MB can be attached.")
+                % {"size": round(upload.size / 1024 / 1024, 1), "limit": MAX_UPLOAD_BYTES // 2**20}
+            )
+        content_type, signatures = ALLOWED_UPLOADS[suffix]
+        head = upload.read(16)
+        upload.seek(0)
+        if signatures and not any(head.startswith(s) for s in signatures):
+            raise forms.ValidationError(
+                _("The file's content does not match its name (.%(suffix)s).") % {"suffix": suffix}
+            )
+        if suffix == "txt" and b"\x00" in upload.read(8192):
+            raise forms.ValidationError(_("This is not a text file."))
+        upload.seek(0)
+        upload.checked_content_type = content_type
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_exempt") and not cleaned.get("exemption_basis", "").strip():
+            self.add_error(
+                "exemption_basis", _("An exempt document needs its legal basis (hjemmel).")
+            )
+        return cleaned
+
+
+class AttendanceForm(forms.ModelForm):
+    """One row of the roster."""
+
+    class Meta:
+        model = Attendance
+        fields = ["role", "substitute_for", "is_chair", "left_during"]
+        widgets = {"left_during": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, meeting: Meeting, choices: dict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["substitute_for"].queryset = Person.objects.filter(
+            cooperation=meeting.body.cooperation
+        )
+        self.fields["left_during"].queryset = meeting.items.all()
+        self.fields["left_during"].required = False
+        # The menus are the same on every row: read once by the view, not once per row.
+        self.fields["substitute_for"].choices = choices["people"]
+        self.fields["left_during"].choices = choices["items"]
+
+    def validate_unique(self) -> None:
+        # One chair per meeting is checked across the whole roster by the formset (the rows
+        # are saved together), not row by row against what is stored now.
+        pass
+
+
+class BaseAttendanceFormSet(forms.BaseModelFormSet):
+    def clean(self) -> None:
+        super().clean()
+        chairs = [f for f in self.forms if f.cleaned_data.get("is_chair")]
+        if len(chairs) > 1:
+            raise forms.ValidationError(_("Only one person can chair the meeting."))
+
+
+AttendanceFormSet = forms.modelformset_factory(
+    Attendance, form=AttendanceForm, formset=BaseAttendanceFormSet, extra=0, can_delete=True
+)
+
+
+class AttendeeAddForm(forms.Form):
+    """Add someone to the roster: a person in the register, or a guest by name."""
+
+    person = forms.ModelChoiceField(
+        label=_("Person"), queryset=Person.objects.none(), required=False
+    )
+    name = forms.CharField(label=_("…or the name of a guest"), max_length=200, required=False)
+    role = forms.ChoiceField(label=_("Attendance"), choices=Attendance.Role.choices)
+    substitute_for = forms.ModelChoiceField(
+        label=_("substitute for"), queryset=Person.objects.none(), required=False
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(cooperation=meeting.body.cooperation).order_by("name")
+        self.fields["person"].queryset = people.exclude(attendances__meeting=meeting)
+        self.fields["substitute_for"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("person")) == bool(cleaned.get("name", "").strip()):
+            raise forms.ValidationError(_("Choose a person or write a name – one of them."))
+        if cleaned.get("role") == Attendance.Role.SUBSTITUTE and not cleaned.get("substitute_for"):
+            self.add_error("substitute_for", _("Say whom the substitute met for."))
+        if cleaned.get("role") != Attendance.Role.SUBSTITUTE and cleaned.get("substitute_for"):
+            self.add_error("substitute_for", _("Only a substitute meets for someone else."))
+        return cleaned

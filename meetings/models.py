@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseKind, Exemptable
 from cooperation.domain import DomainError, NotAllowed
-from cooperation.models import Body, Cooperation, MandateVersion, Organisation, Person, TimeStamped
+from cooperation.models import (
+    Body,
+    Cooperation,
+    MandateVersion,
+    Membership,
+    Organisation,
+    Person,
+    TimeStamped,
+)
 
 
 class EditConflict(DomainError):
@@ -323,6 +331,32 @@ class Meeting(TimeStamped):
                 to_state=cls.State.PLANNED,
             )
         return meeting
+
+    def prefill_attendance(self) -> None:
+        """The roster from the body's memberships on the day: members present, the chair
+        chairing, the body's secretary as staff. Only when nothing is recorded yet."""
+        if self.attendances.exists():
+            return
+        day = timezone.localtime(self.start).date()
+        memberships = (
+            self.body.memberships.current(day).select_related("person").order_by("person__name")
+        )
+        rows = []
+        for position, membership in enumerate(memberships, start=1):
+            if membership.role == Membership.Role.DEPUTY:
+                continue
+            staff = membership.role == Membership.Role.SECRETARY
+            rows.append(
+                Attendance(
+                    meeting=self,
+                    person=membership.person,
+                    on_behalf_of_id=membership.on_behalf_of_id,
+                    role=Attendance.Role.STAFF if staff else Attendance.Role.MEMBER,
+                    is_chair=membership.role == Membership.Role.CHAIR,
+                    position=position,
+                )
+            )
+        Attendance.objects.bulk_create(rows)
 
     def _check_agenda_editable(self, by) -> None:
         if not self.may_be_managed_by(by):

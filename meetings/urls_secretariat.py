@@ -19,10 +19,12 @@ urlpatterns = [
         secretariat.agenda_item_remove,
         name="agenda_item_remove",
     ),
+    path("moter/<int:pk>/fremmote/", secretariat.meeting_attendance, name="meeting_attendance"),
     path(
         "moter/<int:pk>/<slug:action>/",
         secretariat.meeting_transition,
         name="meeting_transition",
     ),
     path("saker/<int:pk>/referat/", secretariat.item_minutes, name="item_minutes"),
+    path("saksframlegg/<int:pk>/", secretariat.case_edit, name="case_edit"),
 ]

@@ -11,6 +11,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,12 +22,20 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases.models import Case
+from cases.models import COMMON_LEGAL_BASES, Attachment, Case
 from cooperation.domain import DomainError, NotAllowed
-from cooperation.models import Cooperation
+from cooperation.models import Cooperation, Person
 
-from ..forms import AgendaItemAddForm, MeetingPlanForm, MinutesForm
-from ..models import AgendaItem, EditConflict, FollowUp, Meeting
+from ..forms import (
+    AgendaItemAddForm,
+    AttachmentForm,
+    AttendanceFormSet,
+    AttendeeAddForm,
+    CaseForm,
+    MeetingPlanForm,
+    MinutesForm,
+)
+from ..models import AgendaItem, Attendance, EditConflict, FollowUp, Meeting
 
 UPCOMING_DAYS = 120
 
@@ -306,3 +315,120 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
         "version": conflict.version if conflict else item.version,
     }
     return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@secretariat_required
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case document: text, exemption with its legal basis, references, attachments."""
+    case = get_object_or_404(
+        Case.objects.filter(
+            cooperation__in=Cooperation.objects.staffed_by(request.user)
+        ).select_related("cooperation"),
+        pk=pk,
+    )
+    form = CaseForm(request.POST or None, instance=case, prefix="case")
+    attachment_form = AttachmentForm(prefix="vedlegg")
+    if request.method == "POST" and "case-title" in request.POST:
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The case document is saved."))
+            return redirect("meetings:case_edit", pk=case.pk)
+    elif request.method == "POST":
+        attachment_form = AttachmentForm(request.POST, request.FILES, prefix="vedlegg")
+        if attachment_form.is_valid():
+            upload = attachment_form.cleaned_data["file"]
+            attachment = Attachment(
+                case=case,
+                title=attachment_form.cleaned_data["title"],
+                content_type=upload.checked_content_type,
+                size=upload.size,
+                is_exempt=attachment_form.cleaned_data["is_exempt"],
+                exemption_basis=attachment_form.cleaned_data["exemption_basis"].strip(),
+                position=case.attachments.count() + 1,
+            )
+            attachment.file.save(upload.name, upload, save=False)
+            attachment.save()
+            messages.success(request, _("The attachment is added."))
+            return redirect("meetings:case_edit", pk=case.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "meetings/secretariat/case_edit.html",
+        {
+            "case": case,
+            "form": form,
+            "attachment_form": attachment_form,
+            "attachments": case.attachments.all(),
+            "legal_bases": COMMON_LEGAL_BASES,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@secretariat_required
+def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who came, who sent apologies, who met for whom, who chaired, who left during what."""
+    meeting = staff_meeting(request, pk)
+    if meeting.state == Meeting.State.PLANNED or meeting.minutes_locked:
+        messages.error(
+            request,
+            _("Attendance is recorded between the notice and the approval of the minutes."),
+        )
+        return redirect("meetings:meeting_workspace", pk=meeting.pk)
+    meeting.prefill_attendance()
+    roster = meeting.attendances.select_related("person", "on_behalf_of").prefetch_related(
+        "left_during"
+    )
+    people = Person.objects.filter(
+        cooperation=meeting.body.cooperation, memberships__body=meeting.body
+    ).distinct()
+    choices = {
+        "people": [("", "---------"), *((p.pk, p.name) for p in people.order_by("name"))],
+        "items": [(i.pk, i.display_title) for i in meeting.items.select_related("case")],
+    }
+    formset = AttendanceFormSet(
+        request.POST if "form-TOTAL_FORMS" in request.POST else None,
+        queryset=roster,
+        form_kwargs={"meeting": meeting, "choices": choices},
+    )
+    add_form = AttendeeAddForm(
+        request.POST if "add-role" in request.POST else None, meeting=meeting, prefix="add"
+    )
+    if request.method == "POST":
+        if formset.is_bound and formset.is_valid():
+            try:
+                with transaction.atomic():
+                    # The chair may move from one row to another: clear it first, so the
+                    # one-chair constraint holds at every statement.
+                    meeting.attendances.update(is_chair=False)
+                    formset.save()
+            except IntegrityError:
+                messages.error(request, _("The attendance could not be saved; check the rows."))
+            else:
+                messages.success(request, _("The attendance is saved."))
+                return redirect("meetings:meeting_attendance", pk=meeting.pk)
+        elif add_form.is_bound and add_form.is_valid():
+            data = add_form.cleaned_data
+            Attendance.objects.create(
+                meeting=meeting,
+                person=data["person"],
+                name="" if data["person"] else data["name"].strip(),
+                role=data["role"],
+                substitute_for=data["substitute_for"],
+                position=meeting.attendances.count() + 1,
+            )
+            messages.success(request, _("Added to the attendance."))
+            return redirect("meetings:meeting_attendance", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/secretariat/meeting_attendance.html",
+        {
+            "meeting": meeting,
+            "formset": formset,
+            "add_form": add_form,
+            "has_items": bool(choices["items"]),
+        },
+        status=422 if request.method == "POST" else 200,
+    )

@@ -90,3 +90,49 @@ def test_a_secretary_plans_a_meeting_builds_the_agenda_and_writes_minutes(
     assert "Marits tekst." in page.locator("#minutes-status").inner_text()
     assert page.get_by_label("Referat").input_value() == "Min endring."
     assert_accessible(page, "minutes editor showing a conflict")
+
+
+def test_the_secretary_records_attendance_with_a_substitute_and_writes_a_case_document(
+    page, live_server, secretary
+):
+    from cooperation.models import Body
+    from tests.factories import bring_to, make_case, make_item, make_membership, make_person
+
+    body = Body.objects.get(name="Styret")
+    coop = body.cooperation
+    absent = make_person(coop, name="Ingar Vaskinn")
+    make_membership(body, absent)
+    make_membership(body, make_person(coop, name="Eli Arnkværn Bryhni"), role="chair")
+    deputy = make_person(coop, name="Trine Knobel")
+    make_membership(body, deputy, role="deputy")
+    case = make_case(coop, title="Revidert mandat for faggruppen")
+    meeting = Meeting.objects.create(
+        body=body, start=timezone.now() - datetime.timedelta(hours=2), place="Oslo rådhus"
+    )
+    make_item(meeting, case=case)
+    bring_to(meeting, Meeting.State.NOTICE_SENT, secretary)
+
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/sekretariat/moter/{meeting.pk}/fremmote/")
+    page.get_by_role("group", name="Ingar Vaskinn").get_by_label("Fremmøte").select_option(
+        label="forfall"
+    )
+    page.get_by_role("button", name="Lagre fremmøtet").click()
+    page.get_by_label("Person").select_option(label="Trine Knobel")
+    page.locator("#id_add-role").select_option(label="vara")
+    page.locator("#id_add-substitute_for").select_option(label="Ingar Vaskinn")
+    page.get_by_role("button", name="Legg til", exact=True).click()
+    assert page.get_by_text("Lagt til i fremmøtet").is_visible()
+    assert_accessible(page, "attendance with a substitute")
+    substitute = meeting.attendances.get(person=deputy)
+    assert substitute.substitute_for == absent
+
+    page.goto(f"{live_server.url}/sekretariat/saksframlegg/{case.pk}/")
+    page.get_by_label("unntatt offentlighet").first.check()
+    page.get_by_role("button", name="Lagre saksframlegget").click()
+    assert page.locator(".errorlist").first.is_visible()
+    assert_accessible(page, "case document with an error")
+    page.get_by_label("hjemmel").first.fill("Offl. § 14 første ledd")
+    page.get_by_label("offentlig tittel").fill("Mandat for faggruppen")
+    page.get_by_role("button", name="Lagre saksframlegget").click()
+    assert page.get_by_text("Saksframlegget er lagret").is_visible()
