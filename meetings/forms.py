@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, CaseKind
 from cooperation.models import Body, Cooperation, Person
 
-from .models import AgendaItem, Attendance, Meeting
+from .models import AgendaItem, Attendance, FollowUp, Meeting
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -272,4 +272,45 @@ class AttendeeAddForm(forms.Form):
             self.add_error("substitute_for", _("Say whom the substitute met for."))
         if cleaned.get("role") != Attendance.Role.SUBSTITUTE and cleaned.get("substitute_for"):
             self.add_error("substitute_for", _("Only a substitute meets for someone else."))
+        return cleaned
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = ["description", "responsible", "due"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, item: AgendaItem, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = Person.objects.filter(
+            cooperation=item.meeting.body.cooperation
+        ).order_by("name")
+
+
+class WorkingGroupForm(forms.Form):
+    name = forms.CharField(label=_("Name of the working group"), max_length=200)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=Person.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    lead = forms.ModelChoiceField(
+        label=_("Lead (calls the first meeting)"), queryset=Person.objects.none()
+    )
+
+    def __init__(self, *args, item: AgendaItem, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = Person.objects.filter(cooperation=item.meeting.body.cooperation).order_by("name")
+        self.fields["members"].queryset = people
+        self.fields["lead"].queryset = people
+
+    def clean(self):
+        cleaned = super().clean()
+        lead, members = cleaned.get("lead"), cleaned.get("members")
+        if lead and members is not None and lead not in members:
+            self.add_error("lead", _("The lead must be one of the members."))
         return cleaned

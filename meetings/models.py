@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -683,6 +684,42 @@ class AgendaItem(TimeStamped, Exemptable):
                 current=current,
             )
         self.refresh_from_db()
+
+    def establish_working_group(self, *, by, name: str, members, lead) -> Body:
+        """A working group set up by this item's decision: a body under the meeting's body,
+        with its members and the lead who calls the first meeting (seed 003)."""
+        meeting = self.meeting
+        if not meeting.may_be_managed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        parent = meeting.body
+        day = timezone.localtime(meeting.start).date()
+        with transaction.atomic():
+            slug = slugify(name)[:40] or "arbeidsgruppe"
+            base, n = slug, 1
+            while Body.objects.filter(cooperation=parent.cooperation, slug=slug).exists():
+                n += 1
+                slug = f"{base}-{n}"
+            group = Body(
+                cooperation=parent.cooperation,
+                name=name,
+                slug=slug,
+                kind=Body.Kind.WORKING_GROUP,
+                parent=parent,
+                numbering=Body.Numbering.PER_MEETING,
+                established=day,
+            )
+            group.full_clean()
+            group.save()
+            for person in members:
+                Membership.objects.create(
+                    body=group,
+                    person=person,
+                    role=Membership.Role.MEMBER,
+                    start=day,
+                    is_lead=person == lead,
+                )
+            self.established_bodies.add(group)
+        return group
 
 
 class Attendance(TimeStamped):

@@ -19,6 +19,7 @@ urlpatterns = [
         secretariat.agenda_item_remove,
         name="agenda_item_remove",
     ),
+    path("moter/<int:pk>/forhandsvisning/", secretariat.meeting_preview, name="meeting_preview"),
     path("moter/<int:pk>/fremmote/", secretariat.meeting_attendance, name="meeting_attendance"),
     path(
         "moter/<int:pk>/<slug:action>/",
@@ -26,5 +27,12 @@ urlpatterns = [
         name="meeting_transition",
     ),
     path("saker/<int:pk>/referat/", secretariat.item_minutes, name="item_minutes"),
+    path("saker/<int:pk>/oppfolging/", secretariat.item_follow_up_add, name="item_follow_up_add"),
+    path(
+        "saker/<int:pk>/arbeidsgruppe/",
+        secretariat.item_working_group_add,
+        name="item_working_group_add",
+    ),
+    path("oppfolging/<int:pk>/utfort/", secretariat.follow_up_done, name="follow_up_done"),
     path("saksframlegg/<int:pk>/", secretariat.case_edit, name="case_edit"),
 ]

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from cooperation.models import Body, Cooperation
 
 from ..models import Meeting
+from ..notices import calendar_uid
 
 FEED_ITEMS = 30
 CALENDAR_PAST_DAYS = 365
@@ -94,7 +95,7 @@ def calendar_response(request: HttpRequest, name: str, meetings) -> HttpResponse
     host = request.get_host().split(":")[0]
     for meeting in meetings:
         event = Event()
-        event.add("uid", f"meeting-{meeting.pk}@{host}")
+        event.add("uid", calendar_uid(meeting, host))
         event.add("summary", meeting.title or meeting.body.name)
         event.add("dtstart", timezone.localtime(meeting.start))
         end = meeting.end or meeting.start + datetime.timedelta(hours=2)

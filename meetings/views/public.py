@@ -95,26 +95,32 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting: its agenda once the notice is out, and its minutes once published."""
     meeting = get_object_or_404(Meeting.objects.public().select_related("body__cooperation"), pk=pk)
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        meeting_page_context(meeting, show_minutes=meeting.minutes_are_public),
+    )
+
+
+def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:
+    """What the meeting page shows; the secretariat's preview uses the same data."""
     items = list(meeting.items.select_related("case__cooperation").prefetch_related("disqualified"))
     attendance = []
-    if meeting.minutes_are_public:
+    if show_minutes:
         attendance = list(
             meeting.attendances.select_related("person", "on_behalf_of", "substitute_for")
         )
     roles = Attendance.Role
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "items": items,
-            "present": [a for a in attendance if a.role in Attendance.PRESENT_ROLES],
-            "apologies": [a for a in attendance if a.role == roles.APOLOGIES],
-            "staff": [a for a in attendance if a.role == roles.STAFF],
-            "guests": [a for a in attendance if a.role == roles.GUEST],
-            "chair": next((a for a in attendance if a.is_chair), None),
-        },
-    )
+    return {
+        "meeting": meeting,
+        "show_minutes": show_minutes,
+        "items": items,
+        "present": [a for a in attendance if a.role in Attendance.PRESENT_ROLES],
+        "apologies": [a for a in attendance if a.role == roles.APOLOGIES],
+        "staff": [a for a in attendance if a.role == roles.STAFF],
+        "guests": [a for a in attendance if a.role == roles.GUEST],
+        "chair": next((a for a in attendance if a.is_chair), None),
+    }
 
 
 def public_case(cooperation: str, year: int, sequence: int) -> Case:

@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -32,10 +32,14 @@ from ..forms import (
     AttendanceFormSet,
     AttendeeAddForm,
     CaseForm,
+    FollowUpForm,
     MeetingPlanForm,
     MinutesForm,
+    WorkingGroupForm,
 )
 from ..models import AgendaItem, Attendance, EditConflict, FollowUp, Meeting
+from ..notices import send_notice_emails
+from .public import meeting_page_context
 
 UPCOMING_DAYS = 120
 
@@ -247,6 +251,8 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
             domain_refusal(request, error)
         else:
             messages.success(request, str(done))
+            if action == "send-innkalling":
+                report_notice_emails(request, meeting)
         if request.htmx:
             return HttpResponseClientRedirect(meeting_url(meeting))
         return redirect(meeting_url(meeting))
@@ -314,6 +320,14 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
         "saved": saved,
         "version": conflict.version if conflict else item.version,
     }
+    if not request.htmx:
+        # The rest of the page; an autosave answers with the status region only.
+        context.update(
+            follow_ups=item.follow_ups.select_related("responsible"),
+            groups=item.established_bodies.select_related("cooperation"),
+            follow_up_form=FollowUpForm(item=item, prefix="oppfolging"),
+            group_form=WorkingGroupForm(item=item, prefix="gruppe"),
+        )
     return render(request, template, context, status=status)
 
 
@@ -432,3 +446,92 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@require_safe
+@secretariat_required
+def meeting_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The minutes as the public will see them, before they are published."""
+    meeting = staff_meeting(request, pk)
+    context = meeting_page_context(meeting, show_minutes=True)
+    context["preview"] = True
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+@require_POST
+@secretariat_required
+def item_follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = staff_item(request, pk)
+    form = FollowUpForm(request.POST, item=item, prefix="oppfolging")
+    if form.is_valid():
+        follow_up = form.save(commit=False)
+        follow_up.item = item
+        follow_up.save()
+        messages.success(request, _("The follow-up is added."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(reverse("meetings:item_minutes", args=[item.pk]) + "#oppfolging")
+
+
+@require_POST
+@secretariat_required
+def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = get_object_or_404(
+        FollowUp.objects.filter(item__meeting__in=Meeting.objects.staffed_by(request.user)), pk=pk
+    )
+    follow_up.done_at = None if follow_up.done_at else timezone.now()
+    follow_up.save(update_fields=["done_at", "modified"])
+    return redirect(reverse("meetings:item_minutes", args=[follow_up.item_id]) + "#oppfolging")
+
+
+@require_POST
+@secretariat_required
+def item_working_group_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item = staff_item(request, pk)
+    form = WorkingGroupForm(request.POST, item=item, prefix="gruppe")
+    if form.is_valid():
+        try:
+            group = item.establish_working_group(
+                by=request.user,
+                name=form.cleaned_data["name"],
+                members=form.cleaned_data["members"],
+                lead=form.cleaned_data["lead"],
+            )
+        except (DomainError, ValidationError) as error:
+            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+        else:
+            messages.success(
+                request, _("The working group “%(name)s” is set up.") % {"name": group.name}
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(reverse("meetings:item_minutes", args=[item.pk]) + "#arbeidsgrupper")
+
+
+def report_notice_emails(request: HttpRequest, meeting: Meeting) -> None:
+    """E-mail the members and tell the secretary exactly who got it and who did not."""
+    url = request.build_absolute_uri(reverse("meetings:meeting_detail", args=[meeting.pk]))
+    report = send_notice_emails(
+        meeting, host=request.get_host().split(":")[0], url=url, by=request.user
+    )
+    if report.sent:
+        messages.success(
+            request,
+            _("The notice was e-mailed to %(count)s members.") % {"count": len(report.sent)},
+        )
+    if report.failed:
+        messages.error(
+            request,
+            _("The e-mail to these could not be sent: %(names)s. Send it to them another way.")
+            % {"names": ", ".join(report.failed)},
+        )
+    if report.without_address:
+        messages.warning(
+            request,
+            _("These members have no e-mail address: %(names)s.")
+            % {"names": ", ".join(report.without_address)},
+        )

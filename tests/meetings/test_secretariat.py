@@ -374,3 +374,74 @@ def test_an_autosave_costs_the_same_queries_on_a_3_and_a_30_item_meeting(
     # meeting, the conditional UPDATE, the refresh of the item, the menu's staff check
     with django_assert_num_queries(8):
         assert as_secretary.post(url, minutes(1), headers=HTMX).status_code == 200
+
+
+# Follow-ups, working groups, the preview
+
+
+@pytest.mark.django_db
+def test_a_follow_up_is_added_with_responsible_and_due_date_and_marked_done(
+    as_secretary, held_item, coop_a
+):
+    from tests.factories import make_person
+
+    mari = make_person(coop_a, name="Mari Strømsvåg")
+    as_secretary.post(
+        f"/sekretariat/saker/{held_item.pk}/oppfolging/",
+        {
+            "oppfolging-description": "Kalle inn til første møte",
+            "oppfolging-responsible": mari.pk,
+            "oppfolging-due": "2026-12-01",
+        },
+    )
+    task = held_item.follow_ups.get()
+    assert (task.responsible, str(task.due)) == (mari, "2026-12-01")
+    as_secretary.post(f"/sekretariat/oppfolging/{task.pk}/utfort/")
+    task.refresh_from_db()
+    assert task.done_at is not None
+    page = as_secretary.get(f"/sekretariat/saker/{held_item.pk}/referat/").text
+    assert "Kalle inn til første møte" in page
+
+
+@pytest.mark.django_db
+def test_a_working_group_is_set_up_under_the_body_with_its_lead(as_secretary, held_item, coop_a):
+    from tests.factories import make_person
+
+    eli, ingar = make_person(coop_a, name="Eli Bryhni"), make_person(coop_a, name="Ingar Vaskinn")
+    url = f"/sekretariat/saker/{held_item.pk}/arbeidsgruppe/"
+    refused = as_secretary.post(
+        url,
+        {
+            "gruppe-name": "Arbeidsgruppe for kraft",
+            "gruppe-members": [ingar.pk],
+            "gruppe-lead": eli.pk,
+        },
+        follow=True,
+    )
+    assert "Lederen må være ett av medlemmene" in refused.text
+    as_secretary.post(
+        url,
+        {
+            "gruppe-name": "Arbeidsgruppe for kraft",
+            "gruppe-members": [eli.pk, ingar.pk],
+            "gruppe-lead": eli.pk,
+        },
+    )
+    group = held_item.established_bodies.get()
+    assert (group.parent, group.kind) == (held_item.meeting.body, "working_group")
+    assert list(group.memberships.filter(is_lead=True).values_list("person__name", flat=True)) == [
+        "Eli Bryhni"
+    ]
+
+
+@pytest.mark.django_db
+def test_the_preview_shows_the_draft_minutes_as_the_public_will_see_them(
+    as_secretary, client, held_item
+):
+    url = f"/sekretariat/saker/{held_item.pk}/referat/"
+    as_secretary.post(url, minutes(1, "Utkast til referat."))
+    preview = as_secretary.get(f"/sekretariat/moter/{held_item.meeting.pk}/forhandsvisning/")
+    assert "Utkast til referat." in preview.text and "Forhåndsvisning" in preview.text
+    client.logout()
+    public = client.get(f"/moter/{held_item.meeting.pk}/")
+    assert "Utkast til referat." not in public.text
