@@ -314,3 +314,19 @@ class WorkingGroupForm(forms.Form):
         if lead and members is not None and lead not in members:
             self.add_error("lead", _("The lead must be one of the members."))
         return cleaned
+
+
+class DisqualifiedForm(forms.Form):
+    people = forms.ModelMultipleChoiceField(
+        label=_("Disqualified members (left the meeting during the item)"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, item: AgendaItem, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = Person.objects.filter(
+            attendances__meeting=item.meeting,
+            attendances__role__in=Attendance.PRESENT_ROLES,
+        ).order_by("name")

@@ -33,6 +33,7 @@ urlpatterns = [
         secretariat.item_working_group_add,
         name="item_working_group_add",
     ),
+    path("saker/<int:pk>/inhabil/", secretariat.item_disqualified, name="item_disqualified"),
     path("oppfolging/<int:pk>/utfort/", secretariat.follow_up_done, name="follow_up_done"),
     path("saksframlegg/<int:pk>/", secretariat.case_edit, name="case_edit"),
 ]

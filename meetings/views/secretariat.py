@@ -32,6 +32,7 @@ from ..forms import (
     AttendanceFormSet,
     AttendeeAddForm,
     CaseForm,
+    DisqualifiedForm,
     FollowUpForm,
     MeetingPlanForm,
     MinutesForm,
@@ -199,8 +200,13 @@ def agenda_item_move(request: HttpRequest, pk: int, item: int, direction: str) -
     agenda_item = get_object_or_404(meeting.items, pk=item)
     if direction not in MOVES:
         raise Http404
+    steps = MOVES[direction]
+    # Drag and drop sends how far the item moved; the buttons move it one place.
+    moved = request.POST.get("steps", "")
+    if moved.lstrip("-").isdigit() and len(moved) < 5:
+        steps = int(moved)
     try:
-        meeting.move_item(agenda_item, by=request.user, steps=MOVES[direction])
+        meeting.move_item(agenda_item, by=request.user, steps=steps)
     except DomainError as error:
         domain_refusal(request, error)
     return render_or_redirect(request, meeting)
@@ -326,6 +332,9 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
             follow_ups=item.follow_ups.select_related("responsible"),
             groups=item.established_bodies.select_related("cooperation"),
             follow_up_form=FollowUpForm(item=item, prefix="oppfolging"),
+            disqualified_form=DisqualifiedForm(
+                item=item, initial={"people": item.disqualified.all()}
+            ),
             group_form=WorkingGroupForm(item=item, prefix="gruppe"),
         )
     return render(request, template, context, status=status)
@@ -535,3 +544,19 @@ def report_notice_emails(request: HttpRequest, meeting: Meeting) -> None:
             _("These members have no e-mail address: %(names)s.")
             % {"names": ", ".join(report.without_address)},
         )
+
+
+@require_POST
+@secretariat_required
+def item_disqualified(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who was disqualified (inhabil) and left the room for this item."""
+    item = staff_item(request, pk)
+    form = DisqualifiedForm(request.POST, item=item)
+    if item.meeting.minutes_locked:
+        messages.error(
+            request, _("The minutes are approved; a change must be made as a formal correction.")
+        )
+    elif form.is_valid():
+        item.disqualified.set(form.cleaned_data["people"])
+        messages.success(request, _("Disqualified members are saved."))
+    return redirect(reverse("meetings:item_minutes", args=[item.pk]) + "#inhabilitet")

@@ -136,3 +136,21 @@ def test_the_secretary_records_attendance_with_a_substitute_and_writes_a_case_do
     page.get_by_label("offentlig tittel").fill("Mandat for faggruppen")
     page.get_by_role("button", name="Lagre saksframlegget").click()
     assert page.get_by_text("Saksframlegget er lagret").is_visible()
+
+
+def test_an_item_can_be_dragged_to_a_new_place(page, live_server, secretary):
+    from cooperation.models import Body
+
+    body = Body.objects.get(name="Styret")
+    meeting = Meeting.plan(
+        body=body, by=secretary, start=timezone.now() + datetime.timedelta(days=9), place="Teams"
+    )
+    for title in ("Årsmelding", "Budsjett"):
+        meeting.add_item(by=secretary, title=title)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/sekretariat/moter/{meeting.pk}/")
+    page.locator("li", has_text="Budsjett").first.drag_to(
+        page.locator("li", has_text="Godkjenning av innkalling").first
+    )
+    expect(page.locator(".agenda-title").first).to_contain_text("Budsjett")
+    assert meeting.items.order_by("position").first().title == "Budsjett"

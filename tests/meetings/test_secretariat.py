@@ -445,3 +445,30 @@ def test_the_preview_shows_the_draft_minutes_as_the_public_will_see_them(
     client.logout()
     public = client.get(f"/moter/{held_item.meeting.pk}/")
     assert "Utkast til referat." not in public.text
+
+
+@pytest.mark.django_db
+def test_a_dragged_item_moves_as_many_places_as_it_was_dragged(as_secretary, planned):
+    for title in ("A", "B", "C"):
+        planned.add_item(by=planned.body.cooperation.staff.get().user, title=title)
+    last = planned.items.get(title="C")
+    url = f"/sekretariat/moter/{planned.pk}/saker/{last.pk}/flytt-ned/"
+    as_secretary.post(url, {"steps": "-3"}, headers=HTMX)
+    assert titles(planned)[1] == "C"
+    as_secretary.post(url, {"steps": "not a number"}, headers=HTMX)
+    assert titles(planned)[2] == "C", "a bad value falls back to one step"
+
+
+@pytest.mark.django_db
+def test_disqualified_members_are_chosen_among_those_present(as_secretary, held_item, coop_a):
+    from tests.factories import make_attendance, make_person
+
+    present = make_person(coop_a, name="Anne Solheim")
+    absent = make_person(coop_a, name="Ola Haave")
+    make_attendance(held_item.meeting, present)
+    make_attendance(held_item.meeting, absent, role="apologies")
+    url = f"/sekretariat/saker/{held_item.pk}/inhabil/"
+    as_secretary.post(url, {"people": [absent.pk]})
+    assert list(held_item.disqualified.all()) == []
+    as_secretary.post(url, {"people": [present.pk]})
+    assert list(held_item.disqualified.all()) == [present]
