@@ -383,6 +383,43 @@ class Meeting(TimeStamped):
             self._renumber_positions()
         return item
 
+    def add_supplementary_item(self, *, by, **fields) -> AgendaItem:
+        """A case added after the notice (tilleggssak): numbered at once, placed last, and
+        sent to the members with the supplementary notice."""
+        if not self.may_be_managed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.pk)
+            if locked.state != self.State.NOTICE_SENT:
+                raise DomainError(
+                    gettext("Supplementary items can be added after the notice, until the meeting.")
+                )
+            body = Body.objects.select_for_update(no_key=True).get(pk=self.body_id)
+            if body.numbering == Body.Numbering.YEARLY:
+                year = timezone.localtime(self.start).year
+                numbered = AgendaItem.objects.filter(body=body, year=year)
+            else:
+                year, numbered = None, self.items.all()
+            last = numbered.aggregate(n=Max("sequence"))["n"] or 0
+            position = (self.items.aggregate(n=Max("position"))["n"] or 0) + 1
+            item = AgendaItem(
+                meeting=self, position=position, year=year, sequence=last + 1, **fields
+            )
+            item.full_clean()
+            item.save()
+            MeetingEvent.objects.create(
+                meeting=self,
+                kind=MeetingEvent.Kind.NUMBERS_ASSIGNED,
+                actor=by if by.is_authenticated else None,
+                note=gettext("Supplementary item %(number)s") % {"number": item.number},
+            )
+        self.reindex()
+        return item
+
+    def supplementary_items(self) -> AgendaItemQuerySet:
+        """Items added after the notice went out."""
+        return self.items.filter(created__gt=self.notice_sent_at).order_by("position")
+
     def move_item(self, item: AgendaItem, *, by, steps: int) -> None:
         """Move an item up (negative steps) or down the agenda."""
         self._check_agenda_editable(by)

@@ -72,12 +72,19 @@ def recipients(meeting: Meeting) -> list[Membership]:
     )
 
 
-def send_notice_emails(meeting: Meeting, *, host: str, url: str, by) -> NoticeReport:
-    """E-mail the notice to every current member of the body (deputies included)."""
+def send_notice_emails(
+    meeting: Meeting, *, host: str, url: str, by, supplementary: bool = False
+) -> NoticeReport:
+    """E-mail the notice to every current member of the body (deputies included).
+
+    A supplementary notice (tilleggssaksliste) lists what was added since the notice, then
+    the whole agenda as it now stands.
+    """
     report = NoticeReport()
     items = list(meeting.items.select_related("case"))
+    added = list(meeting.supplementary_items().select_related("case")) if supplementary else []
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"meeting": meeting, "items": items, "url": url}
+        context = {"meeting": meeting, "items": items, "added": added, "url": url}
         subject = render_to_string("emails/notice_subject.txt", context).strip()
         text = render_to_string("emails/notice.txt", context)
         html = render_to_string("emails/notice.html", context)
@@ -105,7 +112,8 @@ def send_notice_emails(meeting: Meeting, *, host: str, url: str, by) -> NoticeRe
         actor=by if by.is_authenticated else None,
         kind=MeetingEvent.Kind.STATE_CHANGE,
         note=(
-            f"Innkalling sendt på e-post til {len(report.sent)}. "
+            f"{'Tilleggsinnkalling' if supplementary else 'Innkalling'} sendt på e-post til "
+            f"{len(report.sent)}. "
             f"Feilet: {', '.join(report.failed) or 'ingen'}. "
             f"Uten e-postadresse: {', '.join(report.without_address) or 'ingen'}."
         ),

@@ -133,6 +133,7 @@ def workspace_context(meeting: Meeting, add_form: AgendaItemAddForm | None = Non
         "items": items,
         "add_form": add_form or AgendaItemAddForm(meeting=meeting),
         "editable": meeting.state == Meeting.State.PLANNED,
+        "supplementable": meeting.state == Meeting.State.NOTICE_SENT,
         "moves": MOVES,
     }
 
@@ -176,7 +177,12 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 created_by=request.user,
             )
-        meeting.add_item(by=request.user, case=case, kind=form.cleaned_data["kind"])
+        if meeting.state == Meeting.State.NOTICE_SENT:
+            meeting.add_supplementary_item(
+                by=request.user, case=case, kind=form.cleaned_data["kind"]
+            )
+        else:
+            meeting.add_item(by=request.user, case=case, kind=form.cleaned_data["kind"])
     except DomainError as error:
         domain_refusal(request, error)
     return render_or_redirect(request, meeting)
@@ -238,6 +244,7 @@ TRANSITIONS = {
     "godkjent": ("record_minutes_approved", _("The minutes are recorded as approved.")),
     "publiser": ("publish", _("The minutes are published.")),
     "avlys": ("cancel", _("The meeting is cancelled.")),
+    "send-tilleggsinnkalling": (None, _("The supplementary notice is sent.")),
 }
 
 
@@ -252,13 +259,18 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if request.method == "POST":
         kwargs = {"reason": request.POST.get("reason", "")[:300]} if action == "avlys" else {}
         try:
-            getattr(meeting, method)(by=request.user, **kwargs)
+            if method is None:
+                check_supplementary_notice(meeting)
+            else:
+                getattr(meeting, method)(by=request.user, **kwargs)
         except DomainError as error:
             domain_refusal(request, error)
         else:
             messages.success(request, str(done))
             if action == "send-innkalling":
                 report_notice_emails(request, meeting)
+            elif action == "send-tilleggsinnkalling":
+                report_notice_emails(request, meeting, supplementary=True)
         if request.htmx:
             return HttpResponseClientRedirect(meeting_url(meeting))
         return redirect(meeting_url(meeting))
@@ -521,11 +533,24 @@ def item_working_group_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("meetings:item_minutes", args=[item.pk]) + "#arbeidsgrupper")
 
 
-def report_notice_emails(request: HttpRequest, meeting: Meeting) -> None:
+def check_supplementary_notice(meeting: Meeting) -> None:
+    if meeting.state != Meeting.State.NOTICE_SENT or not meeting.supplementary_items().exists():
+        raise DomainError(
+            _("A supplementary notice needs items added after the notice, before the meeting.")
+        )
+
+
+def report_notice_emails(
+    request: HttpRequest, meeting: Meeting, *, supplementary: bool = False
+) -> None:
     """E-mail the members and tell the secretary exactly who got it and who did not."""
     url = request.build_absolute_uri(reverse("meetings:meeting_detail", args=[meeting.pk]))
     report = send_notice_emails(
-        meeting, host=request.get_host().split(":")[0], url=url, by=request.user
+        meeting,
+        host=request.get_host().split(":")[0],
+        url=url,
+        by=request.user,
+        supplementary=supplementary,
     )
     if report.sent:
         messages.success(

@@ -100,3 +100,25 @@ def test_a_failing_address_is_reported_and_logged_and_the_others_still_get_it(
     assert "Feilet: Ingar Vaskinn" in planned.events.last().note
     planned.refresh_from_db()
     assert planned.state == Meeting.State.NOTICE_SENT
+
+
+@pytest.mark.django_db
+def test_a_supplementary_item_is_numbered_at_once_and_sent_as_a_supplementary_notice(
+    client, planned, secretary_a
+):
+    send(client, planned, secretary_a)
+    mail.outbox.clear()
+    empty = client.post(f"/sekretariat/moter/{planned.pk}/send-tilleggsinnkalling/", follow=True)
+    assert "trenger saker som er lagt til" in empty.text and mail.outbox == []
+    client.post(
+        f"/sekretariat/moter/{planned.pk}/saker/ny/",
+        {"new_title": "Høringssvar om NTP", "kind": "decision"},
+    )
+    added = planned.items.get(case__title="Høringssvar om NTP")
+    assert added.number == "04/26" and added.position == 4
+    client.post(f"/sekretariat/moter/{planned.pk}/send-tilleggsinnkalling/")
+    message = mail.outbox[0]
+    assert message.subject.startswith("Tilleggsinnkalling: Styret")
+    added_part, agenda_part = message.body.split("Saksliste:")
+    assert "Sak 04/26 Høringssvar om NTP" in added_part
+    assert "Jernbanekampanje" not in added_part and "Jernbanekampanje" in agenda_part
