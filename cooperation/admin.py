@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Body,
     Cooperation,
+    LoginAttempt,
     MandateVersion,
     Membership,
     Organisation,
@@ -78,3 +79,19 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["person", "body", "on_behalf_of"]
     list_select_related = ["person", "body", "on_behalf_of"]
     date_hierarchy = "start"
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """The audit of logins: read only."""
+
+    list_display = ["at", "username", "ip", "succeeded"]
+    list_filter = ["succeeded"]
+    search_fields = ["username", "ip"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -417,3 +417,28 @@ class Membership(TimeStamped):
                         % {"body": self.body, "person": other.person}
                     }
                 )
+
+
+class LoginAttemptQuerySet(models.QuerySet):
+    def failed_since(self, moment: datetime.datetime) -> LoginAttemptQuerySet:
+        return self.filter(succeeded=False, at__gte=moment)
+
+
+class LoginAttempt(models.Model):
+    """Every login, failed or not: the audit of who tried, and the basis of throttling."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    username = models.CharField(_("username"), max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+
+    objects = LoginAttemptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {'ok' if self.succeeded else 'failed'}"
