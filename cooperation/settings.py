@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cooperation",
     "cases",
     "meetings",
+    "meetings.oparl",
 ]
 
 MIDDLEWARE = [

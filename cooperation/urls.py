@@ -10,6 +10,7 @@ from .security import ThrottledAuthenticationForm
 urlpatterns = [
     path("", include("meetings.urls")),
     path("sok/", search_views.search, name="search"),
+    path("oparl/v1/", include("meetings.oparl.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "konto/logg-inn/",

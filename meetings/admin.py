@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import AgendaItem, Attendance, Meeting, MeetingEvent
+from .oparl.withdrawals import RecordingWithdrawalsAdmin
 
 
 class AgendaItemInline(admin.StackedInline):
@@ -38,7 +39,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
     """Read-mostly: the state moves only through the secretariat's workspace."""
 
     list_display = ["__str__", "body", "start", "state"]

@@ -40,6 +40,7 @@ from ..forms import (
 )
 from ..models import AgendaItem, Attendance, EditConflict, FollowUp, Meeting
 from ..notices import send_notice_emails
+from ..oparl.withdrawals import recording_withdrawals
 from .public import meeting_page_context
 
 UPCOMING_DAYS = 120
@@ -366,7 +367,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     attachment_form = AttachmentForm(prefix="vedlegg")
     if request.method == "POST" and "case-title" in request.POST:
         if form.is_valid():
-            form.save()
+            # Making a case exempt withdraws it from the open data: OParl answers deleted.
+            with transaction.atomic(), recording_withdrawals(case):
+                form.save()
             messages.success(request, _("The case document is saved."))
             return redirect("meetings:case_edit", pk=case.pk)
     elif request.method == "POST":

@@ -1,0 +1,611 @@
+"""Our rows as OParl 1.1 objects: one plain function per object type, returning a dict.
+
+Each function shows only what the public portal shows of the same thing (docs/api.md has
+the mapping). They read what `SHAPES[kind].rows()` selected and prefetched, so that a list
+page costs the same number of queries for 1 and for 100 objects. The views run them with
+bokmål active: labels such as roles and outcomes are the portal's own words.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+
+from cases.models import Attachment, Case, CaseKind
+from cooperation.models import Body, Cooperation, Membership, Organisation, Person
+
+from ..models import AgendaItem, Attendance, Meeting
+from . import published
+from .models import Tombstone
+
+SCHEMA = "https://schema.oparl.org/1.1/"
+# Vendor-specific properties (OParl allows them with a prefix): what the portal shows and
+# OParl has no property for.
+LEGAL_BASIS = "moteportal:legalBasis"
+MINUTES_TEXT = "moteportal:minutesText"
+# OParl's suggested values for organizationType: every body of ours is a committee
+# ("Gremium"); member municipalities and partners are institutions.
+COMMITTEE = "Gremium"
+INSTITUTION = "Institution"
+AUTHORITATIVE_KINDS = {CaseKind.DECISION, CaseKind.ELECTION}
+
+
+class Out:
+    """What every serializer needs: absolute URLs, and whether to leave embedded objects out."""
+
+    def __init__(self, request: HttpRequest, *, omit_internal: bool = False) -> None:
+        self.request = request
+        self.omit_internal = omit_internal
+        self.api = request.build_absolute_uri(reverse("oparl:system")).removesuffix("system")
+
+    def url(self, path: str, *ids: Any) -> str:
+        """An API URL; `path` as in SHAPES, e.g. url("meeting/{}", 5)."""
+        return self.api + path.format(*ids)
+
+    def of(self, kind: str, pk: int) -> str:
+        return self.url(SHAPES[kind].path, pk)
+
+    def web(self, name: str, *args: Any, anchor: str = "") -> str:
+        return self.request.build_absolute_uri(reverse(name, args=args)) + anchor
+
+
+def moment(value: datetime.datetime) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def day(value: datetime.date | datetime.datetime) -> str:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localdate(value)
+    return value.isoformat()
+
+
+def _object(kind: str, pk: int, row: Any, out: Out, **fields: Any) -> dict:
+    """The common frame: id and type first, created and modified last, empty values left out.
+
+    OParl asks servers to leave out properties without a value rather than send null.
+    """
+    data = {"id": out.of(kind, pk), "type": SCHEMA + SHAPES[kind].oparl_type}
+    data.update({key: value for key, value in fields.items() if value not in (None, "")})
+    data["created"] = moment(row.oparl_created)
+    data["modified"] = moment(row.oparl_modified)
+    return data
+
+
+def deleted(stone: Tombstone, out: Out) -> dict:
+    """A withdrawn object: id, type and created kept, modified = when it was withdrawn.
+
+    Also what the schema requires of every object of its type (a File's accessUrl, an
+    AgendaItem's order), as it was.
+    """
+    kept = {
+        key: out.request.build_absolute_uri(value) if key.endswith("Url") else value
+        for key, value in stone.kept.items()
+    }
+    return {
+        "id": out.of(stone.kind, stone.object_id),
+        "type": SCHEMA + SHAPES[stone.kind].oparl_type,
+        **kept,
+        "created": moment(stone.created),
+        "modified": moment(stone.deleted_at),
+        "deleted": True,
+    }
+
+
+# System, Body, LegislativeTerm
+
+
+def system(out: Out, *, created: datetime.datetime, modified: datetime.datetime) -> dict:
+    return {
+        "id": out.url("system"),
+        "type": SCHEMA + "System",
+        "oparlVersion": SCHEMA,
+        "name": f"{gettext('Meetings and minutes')} – {gettext('Regional cooperation')}",
+        "body": out.url("bodies"),
+        "website": out.web("meetings:home"),
+        "web": out.web("meetings:home"),
+        "created": moment(created),
+        "modified": moment(modified),
+    }
+
+
+BODY_LISTS = {
+    "organization": "organizations",
+    "person": "people",
+    "meeting": "meetings",
+    "paper": "papers",
+    "agendaItem": "agenda-items",
+    "consultation": "consultations",
+    "file": "files",
+    "locationList": "locations",
+    "legislativeTermList": "legislative-terms",
+    "membership": "memberships",
+}
+
+
+def body(cooperation: Cooperation, out: Out) -> dict:
+    pk = cooperation.pk
+    data = {
+        "id": out.url("body/{}", pk),
+        "type": SCHEMA + "Body",
+        "system": out.url("system"),
+        "name": cooperation.name,
+        "created": moment(cooperation.oparl_created),
+        "modified": moment(cooperation.oparl_modified),
+    }
+    if cooperation.short_name:
+        data["shortName"] = cooperation.short_name
+    if cooperation.website:
+        data["website"] = cooperation.website
+    for prop, segment in BODY_LISTS.items():
+        data[prop] = out.url("body/{}/" + segment, pk)
+    # Required, and embedded even with omit_internal: a Body without it is not valid.
+    data["legislativeTerm"] = [
+        legislative_term(term, out) for term in legislative_terms(cooperation)
+    ]
+    return _last(data, "created", "modified")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A Norwegian municipal election period (valgperiode), from 1 October of the election year.
+
+    Our bodies have no elections of their own; their members are appointed by the member
+    councils for the councils' period, so the periods are derived, not stored.
+    """
+
+    cooperation: Cooperation
+    year: int
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 10, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        return datetime.date(self.year + 4, 9, 30)
+
+    @property
+    def oparl_created(self) -> datetime.datetime:
+        begun = timezone.make_aware(datetime.datetime.combine(self.start, datetime.time()))
+        return max(self.cooperation.oparl_created, begun)
+
+    oparl_modified = oparl_created
+
+
+def legislative_terms(cooperation: Cooperation) -> list[Term]:
+    """The periods from the one of the cooperation's first public meeting up to today's."""
+    today = timezone.localdate()
+    first = cooperation.first_meeting
+    since = timezone.localdate(first) if first else today
+    first, last = published.election_year(min(since, today)), published.election_year(today)
+    years = range(first, last + 1, 4)
+    return [Term(cooperation, year) for year in years]
+
+
+def legislative_term(term: Term, out: Out) -> dict:
+    return {
+        "id": out.url("legislative-term/{}/{}", term.cooperation.pk, term.year),
+        "type": SCHEMA + "LegislativeTerm",
+        "body": out.url("body/{}", term.cooperation.pk),
+        "name": f"Valgperioden {term.year}–{term.year + 4}",
+        "startDate": day(term.start),
+        "endDate": day(term.end),
+        "created": moment(term.oparl_created),
+        "modified": moment(term.oparl_modified),
+    }
+
+
+# Organizations, people, memberships
+
+
+def organization(body: Body, out: Out) -> dict:
+    return _object(
+        "organization",
+        body.pk,
+        body,
+        out,
+        body=out.url("body/{}", body.cooperation_id),
+        name=body.name,
+        shortName=body.short_name,
+        organizationType=COMMITTEE,
+        classification=body.get_kind_display(),
+        subOrganizationOf=out.of("organization", body.parent_id) if body.parent_id else None,
+        startDate=day(body.established) if body.established else None,
+        endDate=day(body.dissolved) if body.dissolved else None,
+        membership=[out.of("membership", m.pk) for m in body.memberships.all()],
+        meeting=out.url("organization/{}/meetings", body.pk),
+        consultation=out.url("organization/{}/consultations", body.pk),
+        web=out.web("meetings:body_detail", body.cooperation.slug, body.slug),
+    )
+
+
+def member_organization(organisation: Organisation, out: Out) -> dict:
+    return _object(
+        "member-organization",
+        organisation.pk,
+        organisation,
+        out,
+        body=out.url("body/{}", organisation.cooperation_id),
+        name=organisation.name,
+        organizationType=INSTITUTION,
+        classification=organisation.get_kind_display(),
+        subOrganizationOf=(
+            out.of("member-organization", organisation.part_of_id)
+            if organisation.part_of_id
+            else None
+        ),
+    )
+
+
+def person(person: Person, out: Out) -> dict:
+    # The name only: never the e-mail address, the job title or the login.
+    return _object(
+        "person",
+        person.pk,
+        person,
+        out,
+        body=out.url("body/{}", person.cooperation_id),
+        name=person.name,
+        membership=(
+            None if out.omit_internal else [membership(m, out) for m in person.memberships.all()]
+        ),
+    )
+
+
+def membership(membership: Membership, out: Out) -> dict:
+    return _object(
+        "membership",
+        membership.pk,
+        membership,
+        out,
+        person=out.of("person", membership.person_id),
+        organization=out.of("organization", membership.body_id),
+        role=membership.get_role_display(),
+        votingRight=membership.is_voting,
+        startDate=day(membership.start),
+        endDate=day(membership.end) if membership.end else None,
+        onBehalfOf=(
+            out.of("member-organization", membership.on_behalf_of_id)
+            if membership.on_behalf_of_id
+            else None
+        ),
+    )
+
+
+# Meetings, locations, agenda items, consultations
+
+
+def meeting(meeting: Meeting, out: Out) -> dict:
+    name = meeting.title or gettext("Meeting of %(body)s") % {"body": meeting.body.name}
+    data = _object(
+        "meeting",
+        meeting.pk,
+        meeting,
+        out,
+        name=name,
+        meetingState=meeting.get_state_display(),
+        cancelled=meeting.is_cancelled,
+        start=moment(meeting.start),
+        end=moment(meeting.end) if meeting.end else None,
+        organization=[out.of("organization", meeting.body_id)],
+        web=out.web("meetings:meeting_detail", meeting.pk),
+    )
+    if meeting.minutes_are_public:
+        # Who actually came (not those who sent apologies), as the published minutes say.
+        data["participant"] = [out.of("person", a.person_id) for a in meeting.participants]
+    if not out.omit_internal:
+        if meeting.place:
+            data["location"] = location(meeting, out)
+        data["agendaItem"] = [agenda_item(item, out) for item in meeting.items.all()]
+    return _last(data, "created", "modified")
+
+
+def _last(data: dict, *keys: str) -> dict:
+    for key in keys:
+        data[key] = data.pop(key)
+    return data
+
+
+def location(meeting: Meeting, out: Out) -> dict:
+    """The meeting's place, free text as the secretariat wrote it (e.g. "Oslo rådhus")."""
+    return _object(
+        "location",
+        meeting.pk,
+        meeting,
+        out,
+        description=meeting.place,
+        meetings=[out.of("meeting", meeting.pk)],
+    )
+
+
+def agenda_item(item: AgendaItem, out: Out) -> dict:
+    meeting = item.meeting
+    withheld = item.is_withheld
+    data = _object(
+        "agenda-item",
+        item.pk,
+        item,
+        out,
+        meeting=out.of("meeting", item.meeting_id),
+        number=item.number,
+        order=item.rank,
+        name=item.title_for_public,
+        public=not withheld,
+        consultation=out.of("consultation", item.pk) if item.case_id else None,
+        web=out.web("meetings:meeting_detail", item.meeting_id, anchor=f"#sak-{item.pk}"),
+    )
+    if withheld:
+        # An exempt item shows its public title and the legal basis, nothing else.
+        data[LEGAL_BASIS] = item.legal_basis
+    elif meeting.minutes_are_public:
+        data.update(
+            {
+                key: value
+                for key, value in (
+                    ("result", result(item)),
+                    ("resolutionText", item.decision),
+                    (MINUTES_TEXT, item.minutes_text),
+                )
+                if value
+            }
+        )
+    return _last(data, "created", "modified")
+
+
+def result(item: AgendaItem) -> str:
+    """The outcome and the vote, as the minutes page writes them: "Vedtatt – enstemmig"."""
+    parts = [capfirst(item.get_outcome_display())] if item.outcome else []
+    if item.vote == AgendaItem.Vote.UNANIMOUS:
+        parts.append(gettext("unanimously"))
+    elif item.vote == AgendaItem.Vote.COUNTED:
+        parts.append(
+            gettext("%(f)s for, %(a)s against, %(b)s blank")
+            % {"f": item.votes_for, "a": item.votes_against, "b": item.votes_blank or 0}
+        )
+    return " – ".join(parts)
+
+
+def consultation(item: AgendaItem, out: Out) -> dict:
+    """The treatment of a case (paper) at a meeting: our agenda item seen from the case."""
+    withheld = item.is_withheld
+    return _object(
+        "consultation",
+        item.pk,
+        item,
+        out,
+        paper=out.of("paper", item.case_id),
+        agendaItem=out.of("agenda-item", item.pk),
+        meeting=out.of("meeting", item.meeting_id),
+        organization=[out.of("organization", item.meeting.body_id)],
+        authoritative=None if withheld else item.kind in AUTHORITATIVE_KINDS,
+        role=None if withheld else item.get_kind_display(),
+    )
+
+
+# Papers and files
+
+
+def paper(case: Case, out: Out) -> dict:
+    public = not case.is_exempt
+    data = _object(
+        "paper",
+        case.pk,
+        case,
+        out,
+        body=out.url("body/{}", case.cooperation_id),
+        name=case.title_for_public,
+        reference=case.reference,
+        date=day(case.first_treated),
+        paperType=case.get_kind_display() if public else None,
+        relatedPaper=(
+            [out.of("paper", other.pk) for other in case.public_references] or None
+            if public
+            else None
+        ),
+        web=out.web("meetings:case_detail", case.cooperation.slug, case.year, case.sequence),
+    )
+    if not public:
+        data[LEGAL_BASIS] = case.exemption_basis
+    if not out.omit_internal:
+        if public:
+            data["mainFile"] = document(case, out)
+        if case.public_files:
+            data["auxiliaryFile"] = [file(attachment, out) for attachment in case.public_files]
+        data["consultation"] = [consultation(item, out) for item in case.public_treatments]
+    return _last(data, "created", "modified")
+
+
+def document(case: Case, out: Out) -> dict:
+    """The case document (saksframlegg) as the HTML page the portal shows, with its text."""
+    return _object(
+        "document",
+        case.pk,
+        _DocumentStamps(case),
+        out,
+        name=gettext("Case document %(reference)s") % {"reference": case.reference},
+        mimeType="text/html",
+        date=day(case.first_treated),
+        text=document_text(case),
+        accessUrl=out.web("meetings:case_detail", case.cooperation.slug, case.year, case.sequence),
+        paper=[out.of("paper", case.pk)],
+    )
+
+
+@dataclass(frozen=True)
+class _DocumentStamps:
+    case: Case
+
+    @property
+    def oparl_created(self) -> datetime.datetime:
+        return self.case.oparl_created
+
+    @property
+    def oparl_modified(self) -> datetime.datetime:
+        return self.case.document_modified
+
+
+def document_text(case: Case) -> str:
+    sections = [
+        (gettext("Proposed decision"), case.proposed_decision),
+        (gettext("Background"), case.background),
+        (gettext("The secretariat's assessment"), case.assessment),
+    ]
+    parts = [case.title] + [f"{heading}\n\n{text.strip()}" for heading, text in sections if text]
+    return "\n\n".join(parts)
+
+
+def file(attachment: Attachment, out: Out) -> dict:
+    """An attachment, downloaded through the portal (which refuses exempt ones)."""
+    case = attachment.case
+    url = out.web(
+        "meetings:attachment_download",
+        case.cooperation.slug,
+        case.year,
+        case.sequence,
+        attachment.pk,
+    )
+    checksum = getattr(attachment, "oparl_checksum", None)
+    return _object(
+        "file",
+        attachment.pk,
+        attachment,
+        out,
+        name=attachment.title,
+        fileName=attachment.file.name.rsplit("/", 1)[-1],
+        mimeType=attachment.content_type,
+        date=day(attachment.created),
+        size=attachment.size,
+        sha512Checksum=checksum.sha512 if checksum and checksum.matches(attachment) else None,
+        accessUrl=url,
+        downloadUrl=url,
+        paper=[out.of("paper", attachment.case_id)],
+    )
+
+
+# How each kind is looked up and shown. `rows` selects and prefetches what `serialize` reads.
+
+
+def _organization_rows() -> QuerySet:
+    return (
+        published.organizations()
+        .select_related("cooperation")
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.only("pk", "body").order_by("pk"))
+        )
+    )
+
+
+def _person_rows() -> QuerySet:
+    return published.people().prefetch_related(
+        Prefetch("memberships", queryset=published.memberships().order_by("pk"))
+    )
+
+
+def _meeting_rows() -> QuerySet:
+    participants = (
+        Attendance.objects.filter(person__isnull=False)
+        .exclude(role=Attendance.Role.APOLOGIES)
+        .order_by("position", "pk")
+    )
+    return (
+        published.meetings()
+        .select_related("body")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=published.agenda_items().select_related("case").order_by("position", "pk"),
+            ),
+            Prefetch("attendances", queryset=participants, to_attr="participants"),
+        )
+    )
+
+
+def _paper_rows() -> QuerySet:
+    return (
+        published.papers()
+        .select_related("cooperation")
+        .prefetch_related(
+            Prefetch(
+                "treatments",
+                queryset=published.consultations()
+                .select_related("meeting")
+                .order_by("meeting__start", "pk"),
+                to_attr="public_treatments",
+            ),
+            Prefetch(
+                "attachments",
+                queryset=published.files()
+                .select_related("oparl_checksum")
+                .order_by("position", "pk"),
+                to_attr="public_files",
+            ),
+            Prefetch(
+                "references",
+                queryset=published.papers().only("pk").order_by("pk"),
+                to_attr="public_references",
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One kind of OParl object: its type, its URL below /oparl/v1/, its rows, its JSON."""
+
+    oparl_type: str
+    path: str
+    rows: Callable[[], QuerySet]
+    serialize: Callable[[Any, Out], dict]
+
+
+SHAPES: dict[str, Shape] = {
+    Tombstone.Kind.ORGANIZATION: Shape(
+        "Organization", "organization/{}", _organization_rows, organization
+    ),
+    Tombstone.Kind.MEMBER_ORGANIZATION: Shape(
+        "Organization",
+        "organization/member/{}",
+        published.member_organizations,
+        member_organization,
+    ),
+    Tombstone.Kind.PERSON: Shape("Person", "person/{}", _person_rows, person),
+    Tombstone.Kind.MEMBERSHIP: Shape(
+        "Membership", "membership/{}", published.memberships, membership
+    ),
+    Tombstone.Kind.MEETING: Shape("Meeting", "meeting/{}", _meeting_rows, meeting),
+    Tombstone.Kind.LOCATION: Shape("Location", "location/{}", published.locations, location),
+    Tombstone.Kind.AGENDA_ITEM: Shape(
+        "AgendaItem",
+        "agenda-item/{}",
+        lambda: published.agenda_items().select_related("meeting", "case"),
+        agenda_item,
+    ),
+    Tombstone.Kind.CONSULTATION: Shape(
+        "Consultation",
+        "consultation/{}",
+        lambda: published.consultations().select_related("meeting", "case"),
+        consultation,
+    ),
+    Tombstone.Kind.PAPER: Shape("Paper", "paper/{}", _paper_rows, paper),
+    Tombstone.Kind.DOCUMENT: Shape(
+        "File",
+        "file/document/{}",
+        lambda: published.documents().select_related("cooperation"),
+        document,
+    ),
+    Tombstone.Kind.FILE: Shape(
+        "File",
+        "file/{}",
+        lambda: published.files().select_related("case__cooperation", "oparl_checksum"),
+        file,
+    ),
+}

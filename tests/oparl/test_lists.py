@@ -1,0 +1,140 @@
+"""External lists: stable keyset pages both ways, omit_internal, derived legislative terms."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from meetings.models import Meeting
+from meetings.oparl.published import election_year
+from tests.factories import (
+    OSLO,
+    bring_to,
+    make_body,
+    make_case,
+    make_item,
+    make_meeting,
+    make_membership,
+    make_organisation,
+    make_person,
+)
+
+API = "http://moter.example.no/oparl/v1/"
+
+pytestmark = pytest.mark.django_db
+
+
+def walk(api, url: str, direction: str) -> list[list[str]]:
+    """The ids on each page, following `next` (or `prev`) until there is none."""
+    pages = []
+    while url:
+        page = api.get(url).json()
+        pages.append([obj["id"] for obj in page["data"]])
+        url = page["links"].get(direction)
+    return pages
+
+
+@pytest.fixture
+def organizations(coop_a, body_x):
+    """Five bodies and four member organisations: one list of two tables."""
+    for n in range(4):
+        make_body(coop_a, name=f"Faggruppe {n}")
+        make_organisation(coop_a, name=f"Kommune {n}")
+    bodies = [
+        API + f"organization/{pk}"
+        for pk in coop_a.bodies.order_by("pk").values_list("pk", flat=True)
+    ]
+    members = [
+        API + f"organization/member/{pk}"
+        for pk in coop_a.organisations.order_by("pk").values_list("pk", flat=True)
+    ]
+    return bodies + members
+
+
+def test_next_links_walk_every_entry_once_in_a_stable_order(api, coop_a, organizations):
+    pages = walk(api, f"{API}body/{coop_a.pk}/organizations?limit=2", "next")
+    assert [len(page) for page in pages] == [2, 2, 2, 2, 1]
+    assert sum(pages, []) == organizations
+
+
+def test_prev_links_walk_back_from_the_last_page_to_the_first(api, coop_a, organizations):
+    pages = walk(api, f"{API}body/{coop_a.pk}/organizations?limit=2&before=end", "prev")
+    assert pages[0] == organizations[-2:]
+    assert sorted(set(sum(pages, [])), key=organizations.index) == organizations
+    # Every page but the last is full, so walking back ends on the first page itself (which
+    # may overlap the page after it).
+    assert pages[-1] == organizations[:2]
+    assert all(len(page) == 2 for page in pages)
+
+
+def test_a_list_of_one_page_has_no_next_and_no_prev(api, coop_a, organizations):
+    links = api.get(f"{API}body/{coop_a.pk}/organizations").json()["links"]
+    assert set(links) == {"first", "self", "last"}
+
+
+def test_an_entry_added_while_a_client_pages_is_not_shown_twice(api, coop_a, organizations):
+    first = api.get(f"{API}body/{coop_a.pk}/organizations?limit=3").json()
+    make_body(coop_a, name="Ny gruppe")
+    rest = walk(api, first["links"]["next"], "next")
+    seen = [obj["id"] for obj in first["data"]] + sum(rest, [])
+    assert len(seen) == len(set(seen)) == len(organizations) + 1
+
+
+def test_omit_internal_leaves_the_embedded_objects_out(api, schemas, coop_a, body_x, secretary_a):
+    case = make_case(coop_a)
+    meeting = make_meeting(body_x)
+    make_item(meeting, case=case)
+    bring_to(meeting, Meeting.State.PUBLISHED, secretary_a)
+    make_membership(body_x, make_person(coop_a))
+    for path, embedded in [
+        ("meetings", {"agendaItem", "location"}),
+        ("papers", {"consultation", "mainFile", "auxiliaryFile"}),
+        ("people", {"membership"}),
+    ]:
+        full = api.get(f"{API}body/{coop_a.pk}/{path}").json()["data"][0]
+        bare = api.get(f"{API}body/{coop_a.pk}/{path}?omit_internal=true").json()["data"][0]
+        assert embedded & set(full), path
+        assert not embedded & set(bare), path
+        schemas.validate(bare)
+    assert (
+        "agendaItem" in api.get(f"{API}body/{coop_a.pk}/meetings?omit_internal=0").json()["data"][0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (datetime.date(2023, 9, 30), 2019),
+        (datetime.date(2023, 10, 1), 2023),
+        (datetime.date(2027, 12, 31), 2027),
+        (datetime.date(2020, 6, 23), 2019),
+    ],
+)
+def test_the_election_period_of_a_day_begins_on_1_october_every_fourth_year(day, year):
+    assert election_year(day) == year
+
+
+def test_legislative_terms_run_from_the_first_public_meeting_to_today(
+    api, schemas, coop_a, body_x, secretary_a
+):
+    meeting = make_meeting(body_x, start=datetime.datetime(2020, 6, 23, 9, tzinfo=OSLO))
+    bring_to(meeting, Meeting.State.NOTICE_SENT, secretary_a)
+    expected = list(range(2019, election_year(timezone.localdate()) + 1, 4))
+
+    body = api.get(f"{API}body/{coop_a.pk}").json()
+    listed = api.get(f"{API}body/{coop_a.pk}/legislative-terms").json()
+
+    assert [term["startDate"][:4] for term in body["legislativeTerm"]] == list(map(str, expected))
+    assert listed["data"] == body["legislativeTerm"]
+    term = api.get(f"{API}legislative-term/{coop_a.pk}/2019").json()
+    schemas.validate(term)
+    assert term["name"] == "Valgperioden 2019–2023"
+    assert (term["startDate"], term["endDate"]) == ("2019-10-01", "2023-09-30")
+
+
+def test_the_api_root_leads_to_the_system(api):
+    response = api.get(API)
+    assert response.status_code == 302
+    assert response["Location"].endswith("/oparl/v1/system")
