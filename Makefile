@@ -37,6 +37,7 @@ migrate: setup
 
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py render_minutes_pdfs
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
@@ -45,10 +46,10 @@ run: demo
 # Browser tests drive Debian's Chromium; install it when we may (root), else they skip
 # (and fail under CI).
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian's Chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils >/dev/null; \
 	  else echo "Chromium is missing and cannot be installed here: browser tests will skip."; fi; \
 	fi
 
@@ -71,3 +72,29 @@ messages: setup
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# The benchmark (issue 7, bench/README.md): a 100k-case dataset in a database of its own, the
+# app under gunicorn on loopback, wrk at 16 connections; results in bench/results/ and
+# docs/performance.md. Bounded: `timeout` stops it (and bench/run.py its servers) at 30 min.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cooperation_bench
+BENCH_QUICK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cooperation_bench_quick
+BENCH_ARGS ?=
+
+.PHONY: bench bench-quick bench-deps
+
+bench-deps: setup
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's wrk for the benchmark"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing and cannot be installed here: apt-get install wrk" >&2; exit 1; fi; \
+	fi
+	@$(VENV)/bin/gunicorn --version >/dev/null 2>&1 || $(PY) -m pip install --quiet "gunicorn>=23"
+
+bench: bench-deps
+	timeout --signal=TERM --kill-after=30s 30m \
+	  $(PY) -m bench --mode full --database-url "$(BENCH_DATABASE_URL)" $(BENCH_ARGS)
+
+bench-quick: bench-deps
+	timeout --signal=TERM --kill-after=30s 10m \
+	  $(PY) -m bench --mode quick --database-url "$(BENCH_QUICK_DATABASE_URL)" $(BENCH_ARGS)

@@ -924,5 +924,8 @@ class MeetingEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
+# The stored minutes PDFs (meetings/documents.py); imported here so Django registers the model.
+from .documents import MinutesDocument  # noqa: E402, F401
+
 # The search index lives in its own module; imported here so Django registers its model.
 from .search import SearchDocument  # noqa: E402, F401

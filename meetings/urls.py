@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import feeds, public
+from .views import documents, feeds, public
 
 app_name = "meetings"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", public.home, name="home"),
     path("moter/", public.meeting_list, name="meeting_list"),
     path("moter/<int:pk>/", public.meeting_detail, name="meeting_detail"),
+    path("moter/<int:pk>/referat.pdf", documents.minutes_pdf, name="minutes_pdf"),
     path("vedtak/", public.decision_list, name="decision_list"),
     path(
         "saker/<slug:cooperation>/<int:year>-<int:sequence>/",

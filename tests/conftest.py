@@ -113,3 +113,9 @@ def _bokmal(settings):
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path_factory) -> None:
+    # Attachments and rendered PDFs never land in the developer's var/media.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from meetings.models import FollowUp, Meeting
+from meetings.models import FollowUp, Meeting, MinutesDocument
 from tests.factories import (
     OSLO,
     bring_to,
@@ -49,6 +50,7 @@ MATRIX = {
     "meetings:home": (lambda w: {}, PUBLIC),
     "meetings:meeting_list": (lambda w: {}, PUBLIC),
     "meetings:meeting_detail": (lambda w: {"pk": w["published"].pk}, PUBLIC),
+    "meetings:minutes_pdf": (lambda w: {"pk": w["published"].pk}, PUBLIC),
     "meetings:decision_list": (lambda w: {}, PUBLIC),
     "meetings:case_detail": (
         lambda w: {"cooperation": "osloregionen", "year": 2020, "sequence": 48},
@@ -140,6 +142,12 @@ def world(coop_a, body_x, secretary_a, member_x, chair_x, member_y, secretary_b)
     published = make_meeting(body_x, start=datetime.datetime(2020, 9, 11, 10, tzinfo=OSLO))
     make_item(published, case=case, decision="Vedtatt.")
     bring_to(published, Meeting.State.PUBLISHED, secretary_a)
+    # A stored PDF without rendering one (rendering is tested in test_minutes_pdf.py).
+    document = MinutesDocument(
+        meeting=published, version=1, sha256="0" * 64, html_sha256="0" * 64, size=8
+    )
+    document.file.save("referat.pdf", ContentFile(b"%PDF-1.7"), save=False)
+    document.save()
     held = make_meeting(body_x, start=datetime.datetime(2024, 3, 14, 10, tzinfo=OSLO))
     held_item = make_item(held, title="Orienteringer")
     bring_to(held, Meeting.State.HELD, secretary_a)

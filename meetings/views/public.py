@@ -95,11 +95,11 @@ def decision_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting: its agenda once the notice is out, and its minutes once published."""
     meeting = get_object_or_404(Meeting.objects.public().select_related("body__cooperation"), pk=pk)
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        meeting_page_context(meeting, show_minutes=meeting.minutes_are_public),
-    )
+    context = meeting_page_context(meeting, show_minutes=meeting.minutes_are_public)
+    if meeting.minutes_are_public:
+        # The latest stored PDF, shown with its size and checksum beside the minutes.
+        context["minutes_document"] = meeting.minutes_documents.first()
+    return render(request, "meetings/meeting_detail.html", context)
 
 
 def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:

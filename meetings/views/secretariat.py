@@ -26,6 +26,7 @@ from cases.models import COMMON_LEGAL_BASES, Attachment, Case
 from cooperation.domain import DomainError, NotAllowed
 from cooperation.models import Cooperation, Person
 
+from ..documents import publish_minutes_document
 from ..forms import (
     AgendaItemAddForm,
     AttachmentForm,
@@ -272,6 +273,10 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
                 report_notice_emails(request, meeting)
             elif action == "send-tilleggsinnkalling":
                 report_notice_emails(request, meeting, supplementary=True)
+            elif action == "publiser":
+                # Rendered once per version and stored with its checksum; later downloads
+                # are served from storage. (Moving this to a task worker is issue 8's.)
+                publish_minutes_document(meeting)
         if request.htmx:
             return HttpResponseClientRedirect(meeting_url(meeting))
         return redirect(meeting_url(meeting))

@@ -124,8 +124,9 @@ def test_the_meeting_page_costs_four_queries_whatever_the_items(
         make_item(meeting, title=f"Sak {n}", decision="Vedtatt.")
         make_attendance(meeting, make_person(body_x.cooperation))
     bring_to(meeting, State.PUBLISHED, secretary_a)
-    # 1 meeting + body + cooperation, 2 items + cases, 3 disqualified, 4 attendance + people
-    with django_assert_num_queries(4):
+    # 1 meeting + body + cooperation, 2 items + cases, 3 disqualified, 4 attendance + people,
+    # 5 the stored PDF
+    with django_assert_num_queries(5):
         assert client.get(f"/moter/{meeting.pk}/").status_code == 200
 
 
@@ -299,3 +300,21 @@ def test_body_and_case_pages_cost_the_same_queries_for_one_and_many_rows(
     # 1 the body, 2 its published minutes
     with django_assert_num_queries(2):
         client.get(f"/organer/{coop_a.slug}/{body_x.slug}/referater.atom")
+
+
+@pytest.mark.django_db
+def test_publishing_from_the_workspace_stores_the_pdf_shown_beside_the_minutes(
+    client, meeting, secretary_a
+):
+    bring_to(meeting, State.APPROVED, secretary_a)
+    client.force_login(secretary_a)
+    client.post(f"/sekretariat/moter/{meeting.pk}/publiser/")
+    client.logout()
+    document = meeting.minutes_documents.get()
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert f"/moter/{meeting.pk}/referat.pdf" in page and document.sha256 in page
+    pdf = client.get(f"/moter/{meeting.pk}/referat.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    import hashlib
+
+    assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == document.sha256
