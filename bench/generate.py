@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
 # The generator version: change it whenever the data it makes changes.
-VERSION = "2026-11-23.2"
+VERSION = "2026-11-23.3"
 OSLO = ZoneInfo("Europe/Oslo")
 UTC = dt.UTC
 
@@ -46,6 +46,7 @@ class Scale:
     big_meetings: int  # published meetings with exactly 30 items
     big_held: int = 2  # held meetings of 30 items, whose minutes the secretariat writes
     big_planned: int = 8  # planned meetings of 30 items, whose agenda it reorders
+    big_100: int = 1  # published meetings of 100 items (the long minutes PDF)
     cooperations: int = 5
     years: int = 10
     seed: int = 20261123
@@ -511,7 +512,7 @@ class MeetingPlan:
     notice_sent_at: dt.datetime | None
     published_at: dt.datetime | None
     slots: int = 0  # case items
-    big: bool = False
+    big: int = 0  # a meeting of exactly this many items (0: as drawn)
 
 
 @dataclass
@@ -668,16 +669,18 @@ class Plan:
                 MeetingPlan(len(self.meetings) + 1, body, start, end, state, notice, published)
             )
         published = [m for m in self.meetings if m.state == "published" and m.body.political]
-        for meeting in rng.sample(published, scale.big_meetings):
-            meeting.big = True
+        for meeting in rng.sample(published, scale.big_meetings + scale.big_100):
+            meeting.big = BIG_MEETING_ITEMS
+        for meeting in [m for m in published if m.big][: scale.big_100]:
+            meeting.big = 100
         # For the secretariat's saves: the latest past meetings of political bodies are still
         # being written up (held), and some meetings weeks ahead are being planned.
         past = [m for m in self.meetings if m.end < now and m.state != "cancelled" and not m.big]
         for meeting in [m for m in past if m.body.political][-scale.big_held :]:
-            meeting.big, meeting.state, meeting.published_at = True, "held", None
+            meeting.big, meeting.state, meeting.published_at = BIG_MEETING_ITEMS, "held", None
         ahead = [m for m in self.meetings if m.start > now + dt.timedelta(days=16)]
         for meeting in rng.sample(ahead, min(scale.big_planned, len(ahead))):
-            meeting.big, meeting.state, meeting.notice_sent_at = True, "planned", None
+            meeting.big, meeting.state, meeting.notice_sent_at = BIG_MEETING_ITEMS, "planned", None
 
     def standard_items(self, meeting: MeetingPlan) -> tuple[list, list]:
         """Standard items before and after the cases: (kind, title, previous meeting)."""
@@ -697,7 +700,7 @@ class Plan:
         for meeting in self.meetings:
             if meeting.big:
                 before, after = self.standard_items(meeting)
-                meeting.slots = BIG_MEETING_ITEMS - len(before) - len(after)
+                meeting.slots = meeting.big - len(before) - len(after)
         big_slots = sum(m.slots for m in self.meetings if m.big)
         slots = round(scale.cases / (1 - SECOND_TREATMENT)) - big_slots
         others = [m for m in self.meetings if not m.big]
@@ -1525,7 +1528,7 @@ CREATE TABLE IF NOT EXISTS bench_dataset (
     generated_at timestamptz NOT NULL, facts jsonb NOT NULL
 )
 """
-APP_TABLES = ("cooperation_", "cases_", "meetings_")
+APP_TABLES = ("cooperation_", "cases_", "meetings_", "oparl_")
 
 
 def schema_fingerprint(conn) -> str:

@@ -59,6 +59,13 @@ def markdown(run: dict) -> str:
         if verdict == "fails":
             verdict = f"**fails**: {'; '.join(r['reasons'])}"
         st = r.get("server_time")
+        if r["group"] == "pdf":
+            lines.append(
+                f"| {r['title']} | — | {_ms(lat['p50'])} | {_ms(lat['max'])} (max) | — | "
+                f"{r['error_count']} | — | cold {_ms(r['cold_ms'])}; {r['requests']} warm | "
+                f"{r['target']} | {verdict} |"
+            )
+            continue
         if st:
             server = f"{_ms(st['median_ms'])} ({_ms(st['db_median_ms'])}) · {st['queries']}"
         elif r.get("one_client"):
