@@ -120,6 +120,8 @@ class Meeting(TimeStamped):
         ordering = ["-start"]
         indexes = [
             models.Index(fields=["body", "start"]),
+            # The archives walk meetings (and their items) in date order: keyset pages.
+            models.Index(fields=["start", "id"], name="meeting_start_id"),
             models.Index(fields=["state", "published_at"]),
         ]
         constraints = [
