@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
 # The generator version: change it whenever the data it makes changes.
-VERSION = "2026-11-23.3"
+VERSION = "2026-11-24.1"
 OSLO = ZoneInfo("Europe/Oslo")
 UTC = dt.UTC
 
@@ -47,6 +47,10 @@ class Scale:
     big_held: int = 2  # held meetings of 30 items, whose minutes the secretariat writes
     big_planned: int = 8  # planned meetings of 30 items, whose agenda it reorders
     big_100: int = 1  # published meetings of 100 items (the long minutes PDF)
+    # Held council meetings of 30 items (about 20 attendance rows each), one per client of
+    # the attendance save, and meetings of 30 items whose minutes are out for approval.
+    attendance_held: int = 16
+    big_approval: int = 2
     cooperations: int = 5
     years: int = 10
     seed: int = 20261123
@@ -513,6 +517,19 @@ class MeetingPlan:
     published_at: dt.datetime | None
     slots: int = 0  # case items
     big: int = 0  # a meeting of exactly this many items (0: as drawn)
+    corrected_at: dt.datetime | None = None  # published minutes formally corrected since
+
+    @property
+    def approved_at(self) -> dt.datetime | None:
+        """Approved (a constraint for approved and published minutes): a few days before
+        publication."""
+        if self.state not in ("approved", "published"):
+            return None
+        return (self.published_at or self.start + dt.timedelta(days=14)) - dt.timedelta(days=3)
+
+    @property
+    def sent_for_approval(self) -> dt.datetime:
+        return self.end + dt.timedelta(days=2)
 
 
 @dataclass
@@ -524,6 +541,11 @@ class CasePlan:
     exempt: bool
     year: int = 0
     sequence: int = 0
+
+
+def latest(meetings: list, n: int) -> list:
+    """The last n of a list in date order (none for n = 0)."""
+    return meetings[len(meetings) - n :] if n > 0 else []
 
 
 def weekday_choices(rng: random.Random, first: dt.date, last: dt.date, n: int) -> list[dt.date]:
@@ -676,11 +698,29 @@ class Plan:
         # For the secretariat's saves: the latest past meetings of political bodies are still
         # being written up (held), and some meetings weeks ahead are being planned.
         past = [m for m in self.meetings if m.end < now and m.state != "cancelled" and not m.big]
-        for meeting in [m for m in past if m.body.political][-scale.big_held :]:
+        for meeting in latest([m for m in past if m.body.political], scale.big_held):
+            meeting.big, meeting.state, meeting.published_at = BIG_MEETING_ITEMS, "held", None
+        # Minutes out for approval (the member's page computes their digest), and council
+        # meetings whose attendance (about 20 rows) the secretariat saves: older than those.
+        for meeting in latest(
+            [m for m in past if m.body.political and not m.big], scale.big_approval
+        ):
+            meeting.big, meeting.state = BIG_MEETING_ITEMS, "in_approval"
+            meeting.published_at = None
+        for meeting in latest(
+            [m for m in past if m.body.kind == "council" and not m.big], scale.attendance_held
+        ):
             meeting.big, meeting.state, meeting.published_at = BIG_MEETING_ITEMS, "held", None
         ahead = [m for m in self.meetings if m.start > now + dt.timedelta(days=16)]
         for meeting in rng.sample(ahead, min(scale.big_planned, len(ahead))):
             meeting.big, meeting.state, meeting.notice_sent_at = BIG_MEETING_ITEMS, "planned", None
+        # About one published meeting in a hundred has had its minutes formally corrected
+        # (its own generator: the other draws do not depend on it).
+        fix = random.Random(scale.seed + 3)
+        for meeting in self.meetings:
+            if meeting.state == "published" and fix.random() < 0.01:
+                later = meeting.published_at + dt.timedelta(days=fix.randint(3, 120))
+                meeting.corrected_at = min(later, now)
 
     def standard_items(self, meeting: MeetingPlan) -> tuple[list, list]:
         """Standard items before and after the cases: (kind, title, previous meeting)."""
@@ -781,6 +821,27 @@ class Plan:
 
 
 HELD_STATES = {"held", "in_approval", "approved", "published"}
+APPROVAL_STATES = {"in_approval", "approved", "published"}
+
+
+def approval_deadline(meeting: MeetingPlan, now: dt.datetime) -> dt.date | None:
+    """Minutes out for approval by the chair (and members): two weeks, and still open."""
+    if meeting.state != "in_approval" or meeting.body.approval == "next_meeting":
+        return None
+    two_weeks = (meeting.sent_for_approval + dt.timedelta(days=14)).astimezone(OSLO).date()
+    return max(two_weeks, (now + dt.timedelta(days=5)).astimezone(OSLO).date())
+
+
+def approved_digest(meeting: MeetingPlan) -> str:
+    """The SHA-256 recorded on approval (of a text we do not rebuild here: only its form)."""
+    if meeting.approved_at is None:
+        return ""
+    return hashlib.sha256(f"minutes {meeting.id}".encode()).hexdigest()
+
+
+def fake_sha(label: str, length: int = 64) -> str:
+    digest = hashlib.sha512(label.encode()).hexdigest()
+    return digest[:length]
 
 
 def conninfo() -> str:
@@ -1073,6 +1134,11 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
             "state",
             "notice_sent_at",
             "published_at",
+            "approved_at",
+            "approval_rule",
+            "approval_deadline",
+            "approved_digest",
+            "corrected_at",
             "cancelled_reason",
             "body_id",
         ],
@@ -1089,6 +1155,12 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
                 m.state,
                 m.notice_sent_at,
                 m.published_at,
+                m.approved_at,
+                # The body's rule, copied when the minutes went out for approval.
+                m.body.approval if m.state in APPROVAL_STATES else "",
+                approval_deadline(m, now),
+                approved_digest(m),
+                m.corrected_at,
                 "Møtet ble avlyst." if m.state == "cancelled" else "",
                 m.body.id,
             )
@@ -1115,6 +1187,7 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
     numbers: dict[tuple, int] = defaultdict(int)
     exempt_case = {c.id for c in plan.cases if c.exempt}
     item_facts = []  # (item id, meeting plan, case id, outcome) for attendance and follow-ups
+    corrected: dict[int, tuple] = {}  # meeting id -> (item id, decision, a case item)
 
     def item_rows():
         for index, (meeting, position, kind, case_id, title, prev_id) in enumerate(plan.items):
@@ -1169,6 +1242,11 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
                         vote, votes = "counted", (total - against - blank, against, blank)
                     elif meeting.body.political or rng.random() < 0.5:
                         vote = "unanimous"
+            # A correction is of a case item's decision where there is one.
+            if (meeting.corrected_at and decision) and (
+                meeting.id not in corrected or (case_id and not corrected[meeting.id][2])
+            ):
+                corrected[meeting.id] = (item_id, decision, bool(case_id))
             item_exempt = case_id is None and rng.random() < 0.004
             basis = rng.choice(LEGAL_BASES) if item_exempt else ""
             public_title = "Personalsak" if item_exempt else ""
@@ -1231,7 +1309,7 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
     )
 
     # Attendance: the term's members, most present, some with apologies and a substitute.
-    attendance, present_of = [], {}
+    attendance, present_of, chair_of = [], {}, {}
     for meeting in plan.meetings:
         if meeting.state not in HELD_STATES:
             continue
@@ -1256,6 +1334,7 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
         for person in rng.sample(plan.staff[meeting.body.cooperation], rng.choice([1, 1, 2])):
             rows.append([person, None, "staff", None])
         present_of[meeting.id] = present
+        chair_of[meeting.id] = chair
         for position, (person, org, role, substitute_for) in enumerate(rows, start=1):
             attendance.append(
                 (
@@ -1319,6 +1398,9 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
         follow_ups,
     )
 
+    later_events = write_approvals(put, plan, text, item_facts, present_of, chair_of, corrected)
+    write_documents(put, cur, plan)
+
     # The log: the state changes each meeting went through.
     path = ["planned", "notice_sent", "held", "in_approval", "approved", "published"]
 
@@ -1345,6 +1427,10 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
                     n += 1
                     yield (n, min(moments[step], now), "numbers_assigned", "", "", "", None, m.id)
                 state = step
+        # Approvers designated, approvals, comments, corrections.
+        for at, kind, note, meeting_id in later_events:
+            n += 1
+            yield (n, min(at, now), kind, "", "", note, None, meeting_id)
 
     put(
         "meetings_meetingevent",
@@ -1352,7 +1438,12 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
         events(),
     )
     # Identity columns continue after the ids we chose.
-    for table in counts:
+    cur.execute(
+        "SELECT table_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND column_name = 'id' AND is_identity = 'YES'"
+    )
+    with_identity = {name for (name,) in cur.fetchall()}
+    for table in (t for t in counts if t in with_identity):
         cur.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
@@ -1360,6 +1451,150 @@ def write_dataset(conn, plan: Plan) -> dict[str, int]:
     counts["minute_paragraphs"] = sum(paragraphs.values())
     counts["cases_exempt"] = len(exempt_case)
     return counts
+
+
+def write_approvals(put, plan: Plan, text, item_facts, present_of, chair_of, corrected) -> list:
+    """The approval of the minutes (meetings/approvals.py): the approvers of each meeting
+    whose minutes went out for approval under a rule with approvers (the chair, and two
+    members present for a political body), their approvals (of the approved text; while
+    out for approval, some of an earlier text, lapsed), comments on the drafts, and a formal
+    correction of each corrected meeting. Returns the log entries these make, in order."""
+    from psycopg.types.json import Jsonb
+
+    rng = random.Random(plan.scale.seed + 4)  # its own: the other tables are drawn as before
+    now = plan.now
+    name = {pid: person_name for pid, _c, person_name, _t, _o in plan.persons}
+    items_of: dict[int, list[int]] = defaultdict(list)
+    for item_id, meeting, _case_id, _kind in item_facts:
+        items_of[meeting.id].append(item_id)
+    approvers, approvals, comments, corrections, events = [], [], [], [], []
+    for meeting in plan.meetings:
+        if meeting.state not in APPROVAL_STATES:
+            continue
+        sent = meeting.sent_for_approval
+        chair = chair_of.get(meeting.id)
+        chosen = []
+        if meeting.body.approval != "next_meeting" and chair:
+            chosen = [chair]
+            if meeting.body.approval == "chair_and_members":
+                others = [p for p in present_of[meeting.id] if p != chair]
+                chosen += rng.sample(others, min(2, len(others)))
+        for person in chosen:
+            approvers.append((len(approvers) + 1, person == chair, sent, None, meeting.id, person))
+        if chosen:
+            events.append((sent, "approvers", ", ".join(name[p] for p in chosen), meeting.id))
+        if meeting.approved_at:
+            digest = approved_digest(meeting)
+            span = (meeting.approved_at - sent).total_seconds()
+            for person in chosen:
+                at = sent + dt.timedelta(seconds=rng.uniform(0.1, 0.95) * span)
+                approvals.append((len(approvals) + 1, at, digest, None, meeting.id, person, None))
+                events.append((at, "approval", name[person], meeting.id))
+        else:
+            # Out for approval: the text changed after some had approved it.
+            for person in chosen:
+                # The benchmark's meetings of 30 items: the chair's approval lapsed.
+                approved_before = person == chair if meeting.big else rng.random() < 0.35
+                if approved_before:
+                    at = sent + dt.timedelta(hours=rng.randint(2, 30))
+                    lapsed = at + dt.timedelta(hours=rng.randint(2, 30))
+                    old = fake_sha(f"draft {meeting.id} {person}")
+                    approvals.append(
+                        (len(approvals) + 1, at, old, lapsed, meeting.id, person, None)
+                    )
+                    events.append((at, "approval", name[person], meeting.id))
+                    events.append((lapsed, "approval_lapsed", name[person], meeting.id))
+        readers = chosen or present_of.get(meeting.id) or []
+        if meeting.state == "in_approval":
+            count = 6 if meeting.big else rng.choice([0, 1, 2, 3])
+        else:
+            count = rng.choice([0, 0, 0, 0, 1, 2])
+        for _ in range(count if readers else 0):
+            author = rng.choice(readers)
+            item = rng.choice(items_of[meeting.id]) if rng.random() < 0.7 else None
+            at = min(sent + dt.timedelta(hours=rng.randint(1, 120)), now)
+            comments.append(
+                (len(comments) + 1, name[author], text.sentence(rng.randint(8, 24)), at, None,
+                 item, meeting.id)
+            )  # fmt: skip
+            events.append((at, "comment", name[author], meeting.id))
+        if meeting.id in corrected:
+            item_id, decision, _case = corrected[meeting.id]
+            before = decision.rsplit(" ", 3)[0] + "."
+            reason = "Feil i vedtaket rettet etter melding fra " + name[rng.choice(readers)]
+            corrections.append(
+                (len(corrections) + 1, meeting.corrected_at, reason, Jsonb({"decision": before}),
+                 Jsonb({"decision": decision}), None, item_id)
+            )  # fmt: skip
+            events.append((meeting.corrected_at, "correction", reason, meeting.id))
+    put(
+        "meetings_approver",
+        ["id", "is_chair", "designated_at", "reminded_at", "meeting_id", "person_id"],
+        approvers,
+    )
+    put(
+        "meetings_approval",
+        ["id", "at", "digest", "lapsed_at", "meeting_id", "person_id", "user_id"],
+        approvals,
+    )
+    put(
+        "meetings_comment",
+        ["id", "author_name", "text", "at", "author_id", "item_id", "meeting_id"],
+        comments,
+    )
+    put(
+        "meetings_correction",
+        ["id", "at", "reason", "before", "after", "by_id", "item_id"],
+        corrections,
+    )
+    return sorted(events, key=lambda e: (e[0], e[3]))
+
+
+def write_documents(put, cur, plan: Plan) -> None:
+    """The stored PDFs' rows as publication and the notice leave them: the minutes of each
+    published meeting, the notice of each meeting whose notice went out (the public and the
+    members' version), and the SHA-512 the OParl API shows of the public ones. The files
+    themselves are not made (the pages and the API read only the rows); the benchmark
+    renders and stores real ones for the PDF scenarios."""
+
+    def exists(table: str) -> bool:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        return cur.fetchone()[0]
+
+    minutes, notices, minutes_sums, notice_sums = [], [], [], []
+    for m in plan.meetings:
+        if m.published_at:
+            sha = fake_sha(f"minutes pdf {m.id}")
+            minutes.append(
+                (len(minutes) + 1, 1, f"minutes/{m.id}/{sha}.pdf", sha,
+                 140_000 + 9_000 * (m.slots + 3), fake_sha(f"minutes html {m.id}"),
+                 m.published_at, m.id)
+            )  # fmt: skip
+            minutes_sums.append(
+                (len(minutes), fake_sha(f"minutes 512 {m.id}", 128), m.published_at)
+            )
+        if m.notice_sent_at:
+            for audience in ("public", "members"):
+                sha = fake_sha(f"notice pdf {m.id} {audience}")
+                notices.append(
+                    (len(notices) + 1, audience, 1, f"notices/{m.id}/{audience}/{sha}.pdf", sha,
+                     90_000 + 12_000 * (m.slots + 3), fake_sha(f"notice html {m.id} {audience}"),
+                     m.notice_sent_at, m.id)
+                )  # fmt: skip
+                if audience == "public":
+                    notice_sums.append(
+                        (len(notices), fake_sha(f"notice 512 {m.id}", 128), m.notice_sent_at)
+                    )
+    document = ["id", "version", "file", "sha256", "size", "html_sha256", "created", "meeting_id"]
+    put("meetings_minutesdocument", document, minutes)
+    put("meetings_noticedocument", ["id", "audience", *document[1:]], notices)
+    # The checksum tables of the OParl API, where the schema has them.
+    for table, rows in (
+        ("oparl_minuteschecksum", minutes_sums),
+        ("oparl_noticechecksum", notice_sums),
+    ):
+        if exists(table):
+            put(table, ["document_id", "sha512", "computed_at"], rows)
 
 
 # The search index, in SQL

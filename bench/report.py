@@ -71,6 +71,15 @@ def markdown(run: dict) -> str:
         elif r.get("one_client"):
             one = r["one_client"]["latency_ms"]
             server = f"1 client: p50 {_ms(one['p50'])}, p95 {_ms(one['p95'])}"
+            alone = r.get("in_process")
+            if alone:
+                # The save and the page it redirects to, in process: median (DB) · queries.
+                post, page = alone["post"], alone["page"]
+                server += (
+                    f"; save {_ms(post['median_ms'])} ({_ms(post['db_median_ms'])}) · "
+                    f"{post['queries']}, page after it {_ms(page['median_ms'])} "
+                    f"({_ms(page['db_median_ms'])}) · {page['queries']}"
+                )
         else:
             server = "—"
         lines.append(

@@ -42,6 +42,7 @@ class Scenario:
     note: str = ""
     queries: list[dict] = field(default_factory=list)  # search: query, matches
     compare_to: str = ""  # deep pages: the page-1 scenario
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. a logged-in member's Cookie
 
 
 def _sample(rng: random.Random, rows: list, k: int = PATHS_PER_SCENARIO) -> list:
@@ -199,6 +200,73 @@ def oparl_scenarios() -> list[Scenario]:
     ]
 
 
+def member_scenarios() -> list[Scenario]:
+    """A member's page of a 30-item meeting whose minutes are out for approval, opened by one
+    of those who approve them (not the chair): the page computes the digest of the minutes
+    (Meeting.minutes_digest) and lists the approvals of that text and the comments."""
+    from django.db.models import Count
+
+    from meetings.approvals import Approver
+
+    from .htmx import member_session
+
+    in_approval = (
+        Meeting.objects.filter(state=Meeting.State.IN_APPROVAL)
+        .annotate(n=Count("items"))
+        .filter(n=30)
+    )
+    approver = (
+        Approver.objects.filter(meeting__in=in_approval, is_chair=False)
+        .order_by("meeting_id", "pk")
+        .first()
+    )
+    if approver is None:
+        return []
+    session = member_session(approver.person_id)
+    meeting = approver.meeting
+    digest_ms, digest_queries = digest_cost(meeting)
+    return [
+        Scenario(
+            "member_approval_page",
+            "Member: minutes out for approval, 30 items",
+            [reverse("meetings:member_meeting", kwargs={"pk": meeting.pk})],
+            "page",
+            LIST_TARGET,
+            note=f"meeting {meeting.pk}: {meeting.attendances.count()} attendance rows, "
+            f"{meeting.approvers.count()} approvers, {meeting.comments.count()} comments; "
+            f"the digest alone (Meeting.minutes_digest) {digest_ms:.0f} ms, "
+            f"{digest_queries} queries; an approver's session; target assumed as for the "
+            "public meeting page",
+            headers={"Cookie": session["cookie"]},
+        )
+    ]
+
+
+def digest_cost(meeting, samples: int = 7) -> tuple[float, int]:
+    """The median time of Meeting.minutes_digest in this process, and its query count."""
+    import statistics
+    import time
+
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries = [], 0
+    for _ in range(samples):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            meeting.minutes_digest()
+            times.append((time.perf_counter() - started) * 1000)
+        queries = len(captured.captured_queries)
+    return statistics.median(times[1:]), queries
+
+
+def notice_meeting(items: int = 30) -> int | None:
+    """A published meeting of 30 items, whose notice (sent) is rendered in both versions."""
+    from django.db.models import Count
+
+    published = Meeting.objects.with_published_minutes().annotate(n=Count("items"))
+    return published.filter(n=items).order_by("pk").values_list("pk", flat=True).first()
+
+
 def pdf_meetings() -> dict[int, int]:
     """A published meeting of 20 and one of 100 items: {items: meeting id}."""
     from django.db.models import Count
@@ -330,6 +398,7 @@ def search_scenarios(vocabulary, rng: random.Random) -> list[Scenario]:
 # Features the issue lists that the product does not have yet: reported, never faked.
 NOT_BUILT = [
     ("htmx_attendance", "Secretariat: attendance save", HTMX_TARGET, ("attendance",)),
+    ("member_approval_page", "Member: minutes out for approval", LIST_TARGET, ("medlem",)),
     ("pdf_20_items", "Minutes PDF, 20 items (warm)", "≤ 0.5 s", ("pdf",)),
     ("pdf_100_items", "Minutes PDF, 100 items (warm)", "≤ 2 s", ("pdf",)),
     ("oparl_meeting_list", "OParl meeting list page", LIST_TARGET, ("oparl",)),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import reduce
+from operator import or_
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -63,6 +67,10 @@ class Exemptable(models.Model):
             )
 
 
+# A case number as people type it: "12/2026", "sak 12/26", "2026/12".
+REFERENCE = re.compile(r"(?:sak\.?\s*)?(?:nr\.?\s*)?(\d{1,6})\s*/\s*(\d{1,6})", re.IGNORECASE)
+
+
 class CaseQuerySet(models.QuerySet):
     def of(self, cooperation: Cooperation) -> CaseQuerySet:
         return self.filter(cooperation=cooperation)
@@ -70,6 +78,21 @@ class CaseQuerySet(models.QuerySet):
     def public(self) -> CaseQuerySet:
         """Cases whose document the public may read in full."""
         return self.filter(is_exempt=False)
+
+    def matching(self, query: str) -> CaseQuerySet:
+        """Cases with this number ("12/2026", "12/26" or the reference "2026/12"), or, when
+        the query is no number, with each of its words in their title."""
+        query = query.strip()
+        readings = []
+        if number := REFERENCE.fullmatch(query):
+            first, second = number.groups()
+            if len(second) in (2, 4):  # sequence/year, as items are numbered: "12/2026", "12/26"
+                readings.append((int(second) + (2000 if len(second) == 2 else 0), int(first)))
+            if len(first) == 4:  # the reference itself: year/sequence
+                readings.append((int(first), int(second)))
+        if not readings:
+            return self.filter(*(Q(title__icontains=word) for word in query.split()))
+        return self.filter(reduce(or_, (Q(year=y, sequence=s) for y, s in readings)))
 
 
 class Case(TimeStamped, Exemptable):

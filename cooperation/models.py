@@ -23,6 +23,14 @@ class TimeStamped(models.Model):
 
 
 class CooperationQuerySet(models.QuerySet):
+    def remember_staffing(self, user) -> frozenset[int]:
+        """The ids of the cooperations the user works for, read once and kept on this request's
+        user object, so the checks of one request cost one query."""
+        ids = frozenset(self.staffed_by(user).values_list("pk", flat=True))
+        if user.is_authenticated and not user.is_superuser:
+            user._staffed_cooperation_ids = ids
+        return ids
+
     def staffed_by(self, user) -> CooperationQuerySet:
         if not user.is_authenticated:
             return self.none()
@@ -55,6 +63,10 @@ class Cooperation(TimeStamped):
             return False
         if user.is_superuser:
             return True
+        # Within one request the secretariat's views have read this already (remember_staffing).
+        known = getattr(user, "_staffed_cooperation_ids", None)
+        if known is not None:
+            return self.pk in known
         return self.staff.filter(user=user).exists()
 
 

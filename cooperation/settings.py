@@ -173,6 +173,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "timeout": 20,
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "sekretariatet@localhost")
+# Where the site is reached, for links in e-mails sent outside a request (reminders by cron).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content Security Policy: scripts only from ourselves or with the per-request nonce; no
 # inline handlers and no eval, so htmx runs with allowEval off.

@@ -1,16 +1,19 @@
-"""The published minutes as stored, checksummed PDF/A files: one file per version.
+"""The published minutes and the notice as stored, checksummed PDF/A files, one per version.
 
 `publish_minutes_document` is called when minutes are published (and again after a formal
-correction). It renders a new version only when the minutes document would read differently
-from the latest stored one; that is decided on a hash of the HTML, so unchanged minutes are
-never laid out twice. The file is written under a temporary name and renamed into place, so
-a half-written file can never be served, and its SHA-256 is taken of the bytes on disk.
-Downloads are served from storage (`meetings/views/documents.py`), never re-rendered.
+correction); `publish_notice_documents` when the notice and a supplementary notice are sent,
+for the public version and the members' version. A new version is rendered only when the
+document would read differently from the latest stored one; that is decided on a hash of the
+HTML, so an unchanged document is never laid out twice. The file is written under a temporary
+name and renamed into place, so a half-written file can never be served, and its SHA-256 is
+taken of the bytes on disk. Downloads are served from storage (`meetings/views/documents.py`),
+never re-rendered.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 
@@ -29,6 +32,8 @@ from django.utils.translation import gettext_lazy as _
 from cooperation.domain import DomainError
 
 from .models import Meeting
+
+logger = logging.getLogger(__name__)
 
 SHA256_LENGTH = 64
 NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
@@ -83,11 +88,80 @@ class MinutesDocument(models.Model):
     @property
     def download_name(self) -> str:
         """E.g. referat-styret-2026-12-10.pdf; a later version says which it is."""
-        meeting = self.meeting
-        body = slugify(meeting.body.name.translate(NORWEGIAN_LETTERS)) or "mote"
-        day = timezone.localtime(meeting.start).date().isoformat()
-        suffix = f"-v{self.version}" if self.version > 1 else ""
-        return f"referat-{body}-{day}{suffix}.pdf"
+        return download_name("referat", self.meeting, self.version)
+
+
+def notice_folder(meeting_id: int, audience: str) -> str:
+    return f"notices/{meeting_id}/{audience}/"
+
+
+def notice_path(document: NoticeDocument, filename: str) -> str:
+    return notice_folder(document.meeting_id, document.audience) + filename
+
+
+class NoticeDocument(models.Model):
+    """One stored version of a meeting's notice (innkalling, agenda and case documents) as
+    PDF/A, for the public or for the members, with its checksum."""
+
+    class Audience(models.TextChoices):
+        # Exempt items show their public title and legal basis only.
+        PUBLIC = "public", _("the public")
+        # Full titles and the case documents of exempt cases: for the body and its secretariat.
+        MEMBERS = "members", _("the members")
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="notice_documents",
+        verbose_name=_("meeting"),
+    )
+    audience = models.CharField(_("audience"), max_length=10, choices=Audience)
+    version = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("file"), upload_to=notice_path, max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=SHA256_LENGTH)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    # The hash of the HTML the PDF was made from: an unchanged notice is never rendered again.
+    html_sha256 = models.CharField(_("SHA-256 of the source"), max_length=SHA256_LENGTH)
+    created = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("notice document")
+        verbose_name_plural = _("notice documents")
+        ordering = ["meeting", "audience", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "audience", "version"], name="unique_notice_document_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="notice_document_version_from_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(audience__in=["public", "members"]),
+                name="notice_document_audience_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(Exact(Length("sha256"), SHA256_LENGTH))
+                & Q(Exact(Length("html_sha256"), SHA256_LENGTH)),
+                name="notice_document_sha256_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.audience} v{self.version}"
+
+    @property
+    def download_name(self) -> str:
+        """E.g. innkalling-styret-2026-12-10.pdf, innkalling-styret-2026-12-10-medlemmer-v2.pdf."""
+        suffix = "medlemmer" if self.audience == self.Audience.MEMBERS else ""
+        return download_name("innkalling", self.meeting, self.version, suffix=suffix)
+
+
+def download_name(kind: str, meeting: Meeting, version: int, *, suffix: str = "") -> str:
+    """kind-body-date[-suffix][-vN].pdf, in ASCII, for a meeting's document."""
+    body = slugify(meeting.body.name.translate(NORWEGIAN_LETTERS)) or "mote"
+    day = timezone.localtime(meeting.start).date().isoformat()
+    parts = [kind, body, day, suffix, f"v{version}" if version > 1 else ""]
+    return "-".join(part for part in parts if part) + ".pdf"
 
 
 def publish_minutes_document(meeting: Meeting) -> MinutesDocument:
@@ -98,11 +172,61 @@ def publish_minutes_document(meeting: Meeting) -> MinutesDocument:
     meeting = Meeting.objects.select_related("body__cooperation").get(pk=meeting.pk)
     if not meeting.minutes_are_public:
         raise DomainError(gettext("Only published minutes are stored as a PDF document."))
-    html = pdf.minutes_html(meeting)
+    document = store_version(
+        MinutesDocument.objects.filter(meeting=meeting),
+        html=pdf.minutes_html(meeting),
+        folder=minutes_folder(meeting.pk),
+        meeting=meeting,
+    )
+    document.meeting = meeting
+    return document
+
+
+def publish_notice_documents(meeting: Meeting) -> dict[str, NoticeDocument]:
+    """Store the notice as a new PDF/A version for the public and one for the members, each
+    unless its latest stored version was made from the same text; return the latest version
+    of each, by audience."""
+    from . import pdf  # WeasyPrint is loaded on the first render only
+
+    meeting = Meeting.objects.select_related("body__cooperation").get(pk=meeting.pk)
+    if meeting.notice_sent_at is None:
+        raise DomainError(gettext("Only a notice that has been sent is stored as a PDF document."))
+    documents = {}
+    for audience in NoticeDocument.Audience:
+        document = store_version(
+            NoticeDocument.objects.filter(meeting=meeting, audience=audience),
+            html=pdf.notice_html(meeting, members=audience == NoticeDocument.Audience.MEMBERS),
+            folder=notice_folder(meeting.pk, audience),
+            meeting=meeting,
+            audience=audience,
+        )
+        document.meeting = meeting
+        documents[audience] = document
+    return documents
+
+
+def try_publish_notice_documents(meeting: Meeting) -> bool:
+    """publish_notice_documents at the moment a notice goes out: the notice is sent by then,
+    so a failed render is logged and answered with False, never raised (`manage.py
+    render_notice_pdfs` makes the documents later)."""
+    try:
+        publish_notice_documents(meeting)
+    except Exception:  # any failure: the notice itself must not be lost to it
+        logger.exception("The notice PDFs of meeting %s could not be made", meeting.pk)
+        return False
+    return True
+
+
+def store_version(
+    versions: models.QuerySet, *, html: str, folder: str, **fields
+) -> MinutesDocument | NoticeDocument:
+    """Render html and store it as the next version among `versions` (one meeting's documents
+    of one kind, created with `fields`), unless the latest was made from the same html."""
+    from . import pdf
+
     html_sha256 = hashlib.sha256(html.encode()).hexdigest()
-    latest = MinutesDocument.objects.filter(meeting=meeting).order_by("-version").first()
+    latest = versions.order_by("-version").first()
     if latest and latest.html_sha256 == html_sha256:
-        latest.meeting = meeting
         return latest
 
     # Laid out outside any transaction: a render takes up to a second or two, and a lock
@@ -111,32 +235,31 @@ def publish_minutes_document(meeting: Meeting) -> MinutesDocument:
     sha256 = hashlib.sha256(content).hexdigest()
     # Named by content: the name is known before the version is, and two renders never
     # write to the same name.
-    name = f"{minutes_folder(meeting.pk)}{sha256}.pdf"
-    storage = MinutesDocument.file.field.storage
+    name = f"{folder}{sha256}.pdf"
+    storage = versions.model.file.field.storage
     stored_sha256, size = store_atomically(storage, name, content)
     if stored_sha256 != sha256:
         storage.delete(name)
         raise OSError(f"{name} was stored with other bytes than were rendered")
     with transaction.atomic():
         # Two publishers at once: the row lock orders them, and the second finds the first's
-        # version (the unique constraint on meeting and version is the last line of defence).
-        Meeting.objects.select_for_update(no_key=True).only("pk").get(pk=meeting.pk)
-        latest = MinutesDocument.objects.filter(meeting=meeting).order_by("-version").first()
+        # version (the unique constraint on the version is the last line of defence).
+        Meeting.objects.select_for_update(no_key=True).only("pk").get(pk=fields["meeting"].pk)
+        latest = versions.order_by("-version").first()
         if latest and latest.html_sha256 == html_sha256:
             winner = latest
         else:
-            winner = MinutesDocument.objects.create(
-                meeting=meeting,
+            winner = versions.model.objects.create(
                 version=(latest.version + 1) if latest else 1,
                 file=name,
                 sha256=sha256,
                 size=size,
                 html_sha256=html_sha256,
+                **fields,
             )
     if winner.file.name != name:
         # Another publisher stored the same text first; nothing refers to our file.
         storage.delete(name)
-    winner.meeting = meeting
     return winner
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseKind
+from cases.richtext import as_plain_text_if_lossless, sanitise
 from cooperation.models import Body, Cooperation, Person
 
 from .models import AgendaItem, Attendance, FollowUp, Meeting
@@ -41,11 +43,65 @@ class MeetingPlanForm(forms.ModelForm):
         return cleaned
 
 
-class AgendaItemAddForm(forms.Form):
-    """Add an existing case to the agenda, or write the title of a new one."""
+class AgendaCaseSearchForm(forms.Form):
+    """Find a case for the agenda by its number ("12/2026", "2026/12") or words of its title."""
+
+    # A short list to choose from; a cooperation has thousands of cases.
+    MAX_MATCHES = 10
+
+    case_query = forms.CharField(
+        label=_("Existing case"),
+        help_text=_("Its number, e.g. 12/2026, or words from its title."),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": "#case-matches",
+                "hx-swap": "outerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.fields["case_query"].widget.attrs["hx-get"] = reverse(
+            "meetings:agenda_case_search", args=[meeting.pk]
+        )
+
+    def candidates(self):
+        """The cooperation's cases that are not on this meeting's agenda already."""
+        on_agenda = self.meeting.items.filter(case__isnull=False).values("case")
+        return Case.objects.of(self.meeting.body.cooperation).exclude(pk__in=on_agenda)
+
+    def find(self, query: str) -> list[Case]:
+        """At most one more than MAX_MATCHES, newest first, so "more than shown" is known."""
+        query = query.strip()
+        if not query:
+            return []
+        return list(
+            self.candidates().matching(query).order_by("-year", "-sequence")[: self.MAX_MATCHES + 1]
+        )
+
+
+class AgendaItemAddForm(AgendaCaseSearchForm):
+    """Add an existing case to the agenda, or write the title of a new one.
+
+    The case is chosen among the matches of a search (`case`), or, without JavaScript,
+    found from what was typed (`case_query`) when exactly one case matches it.
+    """
 
     case = forms.ModelChoiceField(
-        label=_("Existing case"), queryset=Case.objects.none(), required=False
+        label=_("Existing case"),
+        queryset=Case.objects.none(),
+        required=False,
+        # Never rendered from its queryset (all the cooperation's cases): the template
+        # lists the matches of the search as radio buttons of this name.
+        widget=forms.HiddenInput,
     )
     new_title = forms.CharField(
         label=_("…or the title of a new case"), max_length=300, required=False
@@ -53,21 +109,37 @@ class AgendaItemAddForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices, initial=CaseKind.DECISION)
 
     def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        on_agenda = meeting.items.filter(case__isnull=False).values("case")
-        self.fields["case"].queryset = (
-            Case.objects.of(meeting.body.cooperation)
-            .exclude(pk__in=on_agenda)
-            .order_by("-year", "-sequence")
-        )
+        super().__init__(*args, meeting=meeting, **kwargs)
+        self.fields["case"].queryset = self.candidates()
+        self.matches: list[Case] = []
 
     def clean(self):
         cleaned = super().clean()
-        if bool(cleaned.get("case")) == bool(cleaned.get("new_title", "").strip()):
+        query = cleaned.get("case_query", "").strip()
+        new_title = cleaned.get("new_title", "").strip()
+        if cleaned.get("case"):
+            # Should the form come back with an error, the chosen case stays chosen.
+            self.matches = [cleaned["case"]]
+        if bool(cleaned.get("case") or query) == bool(new_title):
             raise forms.ValidationError(
                 _("Choose an existing case or write a new title – one of them.")
             )
+        if query and not cleaned.get("case"):
+            cleaned["case"] = self.only_match(query)
         return cleaned
+
+    def only_match(self, query: str) -> Case | None:
+        found = self.find(query)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            # Without JavaScript the page comes back with the matches to choose from.
+            self.matches = found[: self.MAX_MATCHES]
+            message = _("Several cases match “%(query)s”: choose one of them, or write more.")
+        else:
+            message = _("No case matches “%(query)s” (cases on this agenda are left out).")
+        self.add_error("case_query", message % {"query": query})
+        return None
 
 
 class MinutesForm(forms.ModelForm):
@@ -105,6 +177,28 @@ class MinutesForm(forms.ModelForm):
         pass
 
 
+class RichTextField(forms.CharField):
+    """Rich text from the editor, or plain text from the bare textarea; sanitised (ADR 0006)."""
+
+    widget = forms.Textarea
+
+    def __init__(self, **kwargs) -> None:
+        kwargs["help_text"] = kwargs.get("help_text") or _("An empty line starts a new paragraph.")
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        # Text of paragraphs and line breaks only is kept as plain text, as the texts were
+        # before; only formatting makes it HTML. An emptied editor ("<p><br></p>") is "".
+        return as_plain_text_if_lossless(sanitise(super().clean(value)))
+
+    def prepare_value(self, value):
+        return as_plain_text_if_lossless(value) if isinstance(value, str) else value
+
+    def widget_attrs(self, widget):
+        # static/js/richtext.js puts its editor over the textareas marked so.
+        return {**super().widget_attrs(widget), "data-richtext": True}
+
+
 class CaseForm(forms.ModelForm):
     """The case document (saksframlegg), as the secretariat writes it."""
 
@@ -123,6 +217,11 @@ class CaseForm(forms.ModelForm):
             "references",
             "external_references",
         ]
+        field_classes = {
+            "proposed_decision": RichTextField,
+            "background": RichTextField,
+            "assessment": RichTextField,
+        }
         widgets = {
             "proposed_decision": forms.Textarea(attrs={"rows": 4}),
             "background": forms.Textarea(attrs={"rows": 12}),

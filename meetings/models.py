@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -76,6 +80,16 @@ class MeetingQuerySet(models.QuerySet):
     def staffed_by(self, user) -> MeetingQuerySet:
         return self.filter(body__cooperation__in=Cooperation.objects.staffed_by(user))
 
+    def for_member(self, user) -> MeetingQuerySet:
+        """Meetings of the bodies the user sat in on the meeting's day (deputies and the
+        body's secretary included): they may read the exempt documents of these."""
+        if not user.is_authenticated:
+            return self.none()
+        seats = Membership.objects.filter(
+            body=OuterRef("body"), person__user=user, start__lte=OuterRef("day")
+        ).filter(Q(end__isnull=True) | Q(end__gte=OuterRef("day")))
+        return self.annotate(day=TruncDate("start")).filter(Exists(seats))
+
 
 class Meeting(TimeStamped):
     """A meeting of a body, from planning to published minutes."""
@@ -91,6 +105,8 @@ class Meeting(TimeStamped):
 
     # Minutes may be drafted until they are approved; after that only a formal correction.
     EDITABLE_MINUTES = (State.PLANNED, State.NOTICE_SENT, State.HELD, State.IN_APPROVAL)
+    # Before they go out for approval, nobody can have approved them.
+    DRAFTING_MINUTES = (State.PLANNED, State.NOTICE_SENT, State.HELD)
 
     body = models.ForeignKey(
         Body, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("body")
@@ -111,6 +127,16 @@ class Meeting(TimeStamped):
     notice_sent_at = models.DateTimeField(_("notice sent"), null=True, blank=True)
     published_at = models.DateTimeField(_("minutes published"), null=True, blank=True)
     cancelled_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # The approval of the minutes (meetings/approvals.py): the body's rule as it was when the
+    # minutes went out, the deadline, and the exact text that was approved.
+    approval_rule = models.CharField(
+        _("minutes approved by"), max_length=30, choices=Body.ApprovalRule, blank=True
+    )
+    approval_deadline = models.DateField(_("approval deadline"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("minutes approved"), null=True, blank=True)
+    approved_digest = models.CharField(_("SHA-256 of the approved text"), max_length=64, blank=True)
+    # The latest formal correction (approvals.Correction), so a page knows whether to look.
+    corrected_at = models.DateTimeField(_("last corrected"), null=True, blank=True)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -139,6 +165,11 @@ class Meeting(TimeStamped):
                 | Q(state="cancelled")
                 | Q(notice_sent_at__isnull=False),
                 name="meeting_past_planning_has_notice",
+            ),
+            # Published minutes were approved first, always.
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "published"]) | Q(approved_at__isnull=False),
+                name="meeting_approved_has_date",
             ),
         ]
 
@@ -194,23 +225,30 @@ class Meeting(TimeStamped):
                     gettext("%(refusal)s The meeting is %(state)s.")
                     % {"refusal": refusal, "state": locked.get_state_display()}
                 )
+            extra_fields = dict(extra_fields or {})
             if before_save:
-                before_save(locked, by)
-            from_state = locked.state
-            fields = {"state": to, **(extra_fields or {})}
-            for name, value in fields.items():
-                setattr(locked, name, value)
-            locked.save(update_fields=[*fields, "modified"])
-            MeetingEvent.objects.create(
-                meeting=locked,
-                actor=by if by.is_authenticated else None,
-                kind=MeetingEvent.Kind.STATE_CHANGE,
-                from_state=from_state,
-                to_state=to,
-                note=note,
-            )
-        for name in [*fields, "modified"]:
+                # It may check and refuse, and return more fields to save.
+                extra_fields |= before_save(locked, by) or {}
+            fields = locked._change_state(by=by, to=to, note=note, extra_fields=extra_fields)
+        for name in fields:
             setattr(self, name, getattr(locked, name))
+
+    def _change_state(self, *, by, to: str, note: str = "", extra_fields=None) -> list[str]:
+        """Save the new state (on a row already locked) and log it; the fields it saved."""
+        from_state = self.state
+        fields = {"state": to, **(extra_fields or {})}
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=[*fields, "modified"])
+        MeetingEvent.log(
+            self,
+            MeetingEvent.Kind.STATE_CHANGE,
+            by=by,
+            note=note,
+            from_state=from_state,
+            to_state=to,
+        )
+        return [*fields, "modified"]
 
     def send_notice(self, *, by) -> None:
         """Send the notice: items get their numbers and the agenda becomes public."""
@@ -239,12 +277,71 @@ class Meeting(TimeStamped):
         if meeting.start > timezone.now():
             raise DomainError(gettext("The meeting has not started yet."))
 
-    def send_minutes_for_approval(self, *, by) -> None:
+    # The approval of the minutes, by the body's rule (meetings/approvals.py).
+
+    def send_minutes_for_approval(
+        self, *, by, deadline: datetime.date | None = None, members=()
+    ) -> None:
+        """Send the draft minutes for approval by the body's rule.
+
+        The chair (who chaired, from the attendance) approves alone, or with the members
+        designated at the meeting (`members`, exactly as many as the body's rule says); a body
+        that approves at its next meeting has no approvers here and no deadline.
+        """
+        rule = self.body.approval_rule
+        rules = Body.ApprovalRule
+        if rule != rules.NEXT_MEETING:
+            if deadline is None or deadline < timezone.localdate():
+                raise DomainError(gettext("Choose a deadline for the approval, today or later."))
+        else:
+            deadline, members = None, ()
+
+        def designate(meeting: Meeting, by) -> None:
+            meeting.approvers.all().delete()
+            if rule == rules.NEXT_MEETING:
+                return
+            chair = meeting.attendances.filter(is_chair=True, person__isnull=False).first()
+            if chair is None:
+                raise DomainError(
+                    gettext("Record who chaired the meeting (in the attendance) first.")
+                )
+            chosen = list(members)
+            if rule == rules.CHAIR_AND_MEMBERS:
+                present = set(
+                    meeting.attendances.filter(
+                        role__in=Attendance.PRESENT_ROLES, person__isnull=False
+                    ).values_list("person_id", flat=True)
+                )
+                count = meeting.body.approvers_count
+                if len({p.pk for p in chosen}) != count or chair.person in chosen:
+                    raise DomainError(
+                        gettext("Choose %(count)s members besides the chair to approve.")
+                        % {"count": count}
+                    )
+                if any(p.pk not in present for p in chosen):
+                    raise DomainError(gettext("Only members present at the meeting can approve."))
+            else:
+                chosen = []
+            Approver.objects.create(meeting=meeting, person=chair.person, is_chair=True)
+            for person in chosen:
+                Approver.objects.create(meeting=meeting, person=person)
+            MeetingEvent.log(
+                meeting,
+                MeetingEvent.Kind.APPROVERS,
+                by=by,
+                note=", ".join([chair.person.name, *(p.name for p in chosen)]),
+            )
+
         self._move(
             by=by,
             to=self.State.IN_APPROVAL,
             allowed_from={self.State.HELD},
             refusal=gettext("Only the minutes of a held meeting can be sent for approval."),
+            before_save=designate,
+            extra_fields={"approval_rule": rule, "approval_deadline": deadline},
+            note=(
+                gettext("Deadline %(date)s") % {"date": f"{deadline:%d.%m.%Y}"} if deadline else ""
+            ),
         )
 
     def withdraw_minutes_from_approval(self, *, by, reason: str) -> None:
@@ -256,13 +353,198 @@ class Meeting(TimeStamped):
             note=reason,
         )
 
-    def record_minutes_approved(self, *, by) -> None:
+    @contextmanager
+    def changing_minutes(self, *, by):
+        """Change the minutes outside save_minutes (the attendance, who was disqualified):
+        under the meeting's lock, refused once approved, and approvals of the old text lapse."""
+        if not self.may_be_managed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.pk)
+            if locked.state not in self.EDITABLE_MINUTES:
+                raise DomainError(
+                    gettext(
+                        "The minutes are approved; a change must be made as a formal correction."
+                    )
+                )
+            yield locked
+            locked.lapse_stale_approvals(by=by)
+
+    def minutes_record(self) -> dict:
+        """Everything the minutes say, as plain data: what an approval approves."""
+        attendance = self.attendances.select_related("person", "substitute_for").prefetch_related(
+            "left_during"
+        )
+        items = self.items.select_related("case").prefetch_related("disqualified")
+        local = timezone.localtime
+        return {
+            "start": local(self.start).isoformat(),
+            "end": local(self.end).isoformat() if self.end else None,
+            "place": self.place,
+            "attendance": [
+                {
+                    "name": a.display_name,
+                    "role": a.role,
+                    "for": a.substitute_for.name if a.substitute_for_id else None,
+                    "chair": a.is_chair,
+                    "left_during": sorted(i.pk for i in a.left_during.all()),
+                }
+                for a in attendance
+            ],
+            "items": [
+                {
+                    "id": item.pk,
+                    "number": item.number,
+                    "title": item.display_title,
+                    **{name: getattr(item, name) for name in sorted(AgendaItem.MINUTES_FIELDS)},
+                    "disqualified": sorted(p.name for p in item.disqualified.all()),
+                }
+                for item in items
+            ],
+        }
+
+    def minutes_digest(self) -> str:
+        """The SHA-256 of the minutes as they now read; an approval records it."""
+        text = json.dumps(self.minutes_record(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def approval_deadline_passed(self) -> bool:
+        return bool(self.approval_deadline and timezone.localdate() > self.approval_deadline)
+
+    def approver_for(self, user) -> Approver | None:
+        """The user's place among the approvers of these minutes, if they have one."""
+        if not user.is_authenticated:
+            return None
+        return self.approvers.select_related("person").filter(person__user=user).first()
+
+    def approvals_of_current_text(self, digest: str | None = None) -> dict[int, Approval]:
+        """The approvals that count now, by person id."""
+        digest = digest or self.minutes_digest()
+        return {a.person_id: a for a in self.approvals.of_text(digest).select_related("person")}
+
+    def approval_overview(self) -> dict | None:
+        """While out for approval: each approver with their approval of the current text (or
+        None), and how many comments there are. None at other times."""
+        if self.state != self.State.IN_APPROVAL:
+            return None
+        approved = self.approvals_of_current_text()
+        approvers = list(self.approvers.select_related("person"))
+        for approver in approvers:
+            approver.approval = approved.get(approver.person_id)
+        return {"approvers": approvers, "comments": self.comments.count()}
+
+    def approve_minutes(self, *, by, digest: str) -> Approval:
+        """An approver approves the text they read (its digest). Approving twice records one
+        approval; when the last approver approves, the minutes are approved."""
+        approver = self.approver_for(by)
+        if approver is None:
+            raise NotAllowed(gettext("You are not among those who approve these minutes."))
+        with transaction.atomic():
+            # The same lock as a change of the text takes (save_minutes): the text cannot
+            # change between reading its digest and recording the approval.
+            locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.pk)
+            if locked.state != self.State.IN_APPROVAL:
+                raise DomainError(
+                    gettext("The minutes are not out for approval (the meeting is %(state)s).")
+                    % {"state": locked.get_state_display()}
+                )
+            existing = locked.approvals.filter(person=approver.person, digest=digest).first()
+            if existing is not None:
+                return existing
+            if locked.approval_deadline_passed:
+                raise DomainError(
+                    gettext(
+                        "The deadline for approving these minutes was %(date)s. Contact the "
+                        "secretariat."
+                    )
+                    % {"date": f"{locked.approval_deadline:%d.%m.%Y}"}
+                )
+            current = locked.minutes_digest()
+            if digest != current:
+                raise DomainError(
+                    gettext(
+                        "The minutes have changed since you opened them. Read them again "
+                        "and approve the text as it now stands."
+                    )
+                )
+            approval = Approval.objects.create(
+                meeting=locked, person=approver.person, user=by, digest=digest
+            )
+            MeetingEvent.log(locked, MeetingEvent.Kind.APPROVAL, by=by, note=approver.person.name)
+            approved = locked.approvals_of_current_text(current)
+            if all(a.person_id in approved for a in locked.approvers.all()):
+                names = ", ".join(a.person.name for a in approved.values())
+                locked._change_state(
+                    by=by,
+                    to=self.State.APPROVED,
+                    note=gettext("Approved by %(names)s") % {"names": names},
+                    extra_fields={"approved_at": timezone.now(), "approved_digest": current},
+                )
+        self.refresh_from_db()
+        return approval
+
+    def lapse_stale_approvals(self, *, by) -> list[Approval]:
+        """After a change of the text: approvals of an older text lapse, and their approvers
+        are told by e-mail once the change is committed. Call inside the change's lock."""
+        if self.state != self.State.IN_APPROVAL:
+            return []
+        standing = self.approvals.filter(lapsed_at__isnull=True)
+        if not standing.exists():
+            return []
+        stale = list(standing.exclude(digest=self.minutes_digest()).select_related("person"))
+        now = timezone.now()
+        for approval in stale:
+            approval.lapsed_at = now
+            MeetingEvent.log(
+                self, MeetingEvent.Kind.APPROVAL_LAPSED, by=by, note=approval.person.name
+            )
+        Approval.objects.bulk_update(stale, ["lapsed_at"])
+        if stale:
+            from .approval_mail import tell_lapsed  # the mail module imports this one
+
+            meeting_pk, people = self.pk, [a.person_id for a in stale]
+            transaction.on_commit(lambda: tell_lapsed(meeting_pk, people))
+        return stale
+
+    def record_minutes_approved(self, *, by, note: str) -> None:
+        """The secretariat records an approval given outside the system (signed on paper,
+        by e-mail from the chair): how it was given is required, and logged."""
+        if not note.strip():
+            raise DomainError(gettext("Say how and by whom the minutes were approved."))
         self._move(
             by=by,
             to=self.State.APPROVED,
-            allowed_from={self.State.IN_APPROVAL},
-            refusal=gettext("Only minutes out for approval can be approved."),
+            # Minutes signed at the end of the meeting never went out for approval.
+            allowed_from={self.State.HELD, self.State.IN_APPROVAL},
+            refusal=gettext("Only the minutes of a held meeting can be approved."),
+            note=note.strip(),
+            before_save=lambda meeting, by: {"approved_digest": meeting.minutes_digest()},
+            extra_fields={"approved_at": timezone.now()},
         )
+
+    def record_approved_at_meeting(self, item: AgendaItem, *, by) -> bool:
+        """The next meeting adopted "Godkjenning av referat fra forrige møte": for a body that
+        approves at its next meeting, these minutes are approved. True when they were."""
+        if self.body.approval_rule != Body.ApprovalRule.NEXT_MEETING:
+            return False
+        if self.state not in (self.State.HELD, self.State.IN_APPROVAL):
+            return False
+        when = timezone.localtime(item.meeting.start)
+        self._move(
+            by=by,
+            to=self.State.APPROVED,
+            allowed_from={self.State.HELD, self.State.IN_APPROVAL},
+            refusal=gettext("Only minutes out for approval can be approved."),
+            note=gettext("Approved at the meeting on %(date)s, %(item)s")
+            % {"date": f"{when:%d.%m.%Y}", "item": item.number_label or item.display_title},
+            before_save=lambda meeting, by: {"approved_digest": meeting.minutes_digest()},
+            extra_fields={
+                "approved_at": timezone.now(),
+                "approval_rule": Body.ApprovalRule.NEXT_MEETING,
+            },
+        )
+        return True
 
     def publish(self, *, by) -> None:
         self._move(
@@ -693,36 +975,108 @@ class AgendaItem(TimeStamped, Exemptable):
             fields.get("votes_for") is None or fields.get("votes_against") is None
         ):
             raise DomainError(gettext("A counted vote needs the votes for and against."))
-        # One statement carries both conditions. The state is checked with a correlated
-        # EXISTS rather than a join: Django turns a join into "id IN (subquery)", which
-        # PostgreSQL does not re-check against a row another writer has just changed, and
-        # two saves of the same version would both win (the 4 x 100 test catches that).
-        editable = Meeting.objects.filter(
-            pk=OuterRef("meeting_id"), state__in=Meeting.EDITABLE_MINUTES
-        )
-        updated = (
-            AgendaItem.objects.filter(pk=self.pk, version=expected_version)
-            .filter(Exists(editable))
-            .update(**fields, version=F("version") + 1, modified=timezone.now())
-        )
-        if not updated:
-            current = AgendaItem.objects.select_related("meeting").get(pk=self.pk)
-            if current.meeting.state not in Meeting.EDITABLE_MINUTES:
+        changes = {**fields, "version": F("version") + 1, "modified": timezone.now()}
+        if self.meeting.state != Meeting.State.IN_APPROVAL:
+            # While the minutes are drafted nobody has approved them: one statement carries
+            # both conditions, the version and the state. The state is checked with a
+            # correlated EXISTS rather than a join: Django turns a join into "id IN
+            # (subquery)", which PostgreSQL does not re-check against a row another writer
+            # has just changed, and two saves of the same version would both win.
+            drafting = Meeting.objects.filter(
+                pk=OuterRef("meeting_id"), state__in=Meeting.DRAFTING_MINUTES
+            )
+            if (
+                AgendaItem.objects.filter(pk=self.pk, version=expected_version)
+                .filter(Exists(drafting))
+                .update(**changes)
+            ):
+                self._saved(fields, expected_version, changes["modified"], by=by)
+                return
+        with transaction.atomic():
+            # Out for approval (or something changed): under the meeting's row lock, the
+            # lock an approval takes (approve_minutes), so an approval is always of the text
+            # as it stands, and approvals of the old text lapse.
+            locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.meeting_id)
+            if locked.state not in Meeting.EDITABLE_MINUTES:
                 raise DomainError(
                     gettext(
                         "The minutes can no longer be edited here (the meeting is %(state)s); "
                         "after approval a change is a formal correction."
                     )
-                    % {"state": current.meeting.get_state_display()}
+                    % {"state": locked.get_state_display()}
                 )
-            raise EditConflict(
-                gettext(
-                    "Someone else saved this item while you were editing it. Your text has "
-                    "not been saved: compare the two versions and save again."
-                ),
-                current=current,
+            if not AgendaItem.objects.filter(pk=self.pk, version=expected_version).update(
+                **changes
+            ):
+                raise EditConflict(
+                    gettext(
+                        "Someone else saved this item while you were editing it. Your text has "
+                        "not been saved: compare the two versions and save again."
+                    ),
+                    current=AgendaItem.objects.select_related("meeting").get(pk=self.pk),
+                )
+            locked.lapse_stale_approvals(by=by)
+        self._saved(fields, expected_version, changes["modified"], by=by)
+
+    def _saved(self, fields: dict, expected_version: int, modified, *, by) -> None:
+        """This object as the save left the row, without reading it again."""
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.version, self.modified = expected_version + 1, modified
+        if self.previous_meeting_id and self.outcome in (
+            self.Outcome.ADOPTED,
+            self.Outcome.ADOPTED_AMENDED,
+        ):
+            # "Godkjenning av referat fra forrige møte" adopted: for a body that approves at
+            # its next meeting, the previous minutes are approved now.
+            self.previous_meeting.record_approved_at_meeting(self, by=by)
+
+    def correct(self, *, by, reason: str, expected_version: int, **fields) -> Correction:
+        """A formal correction of approved minutes: the reason is required, both texts are
+        kept, and published minutes show that (and when) they were corrected."""
+        unknown = set(fields) - self.MINUTES_FIELDS
+        if unknown:
+            raise ValueError(f"correct cannot change {sorted(unknown)}")
+        if not self.meeting.may_be_managed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        if not reason.strip():
+            raise DomainError(gettext("Say why the minutes are corrected."))
+        with transaction.atomic():
+            meeting = Meeting.objects.select_for_update(no_key=True).get(pk=self.meeting_id)
+            if meeting.state not in (Meeting.State.APPROVED, Meeting.State.PUBLISHED):
+                raise DomainError(
+                    gettext("Only approved minutes are corrected; until then, edit the text.")
+                )
+            current = AgendaItem.objects.select_for_update().get(pk=self.pk)
+            if current.version != expected_version:
+                raise EditConflict(
+                    gettext(
+                        "Someone else changed this item while you were correcting it. Nothing "
+                        "has been saved: compare the two versions and try again."
+                    ),
+                    current=current,
+                )
+            before = {name: getattr(current, name) for name in sorted(self.MINUTES_FIELDS)}
+            after = before | fields
+            if after == before:
+                raise DomainError(gettext("Nothing was changed, so there is nothing to correct."))
+            AgendaItem.objects.filter(pk=self.pk).update(
+                **fields, version=F("version") + 1, modified=timezone.now()
+            )
+            correction = Correction.objects.create(
+                item=current, by=by, reason=reason.strip(), before=before, after=after
+            )
+            Meeting.objects.filter(pk=meeting.pk).update(corrected_at=correction.at)
+            MeetingEvent.log(
+                meeting,
+                MeetingEvent.Kind.CORRECTION,
+                by=by,
+                note=f"{current.number_label or current.display_title}: {reason.strip()}",
             )
         self.refresh_from_db()
+        if meeting.minutes_are_public:
+            meeting.reindex()
+        return correction
 
     def establish_working_group(self, *, by, name: str, members, lead) -> Body:
         """A working group set up by this item's decision: a body under the meeting's body,
@@ -899,6 +1253,12 @@ class MeetingEvent(models.Model):
     class Kind(models.TextChoices):
         STATE_CHANGE = "state_change", _("state change")
         NUMBERS_ASSIGNED = "numbers_assigned", _("numbers assigned")
+        APPROVERS = "approvers", _("approvers designated")
+        APPROVAL = "approval", _("approval")
+        APPROVAL_LAPSED = "approval_lapsed", _("approval lapsed")
+        COMMENT = "comment", _("comment")
+        CORRECTION = "correction", _("correction")
+        EMAIL = "email", _("e-mail")
 
     meeting = models.ForeignKey(
         Meeting, on_delete=models.CASCADE, related_name="events", verbose_name=_("meeting")
@@ -925,9 +1285,19 @@ class MeetingEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
+    @classmethod
+    def log(cls, meeting: Meeting, kind: str, *, by=None, note: str = "", **fields) -> MeetingEvent:
+        actor = by if by is not None and by.is_authenticated else None
+        return cls.objects.create(meeting=meeting, kind=kind, actor=actor, note=note, **fields)
+
 
 # The stored minutes PDFs (meetings/documents.py); imported here so Django registers the model.
+# Approvers, approvals, comments and corrections (meetings/approvals.py).
+from .approvals import Approval, Approver, Correction  # noqa: E402
 from .documents import MinutesDocument  # noqa: E402, F401
+
+# Every e-mail, until it is sent or given up (meetings/outbox.py).
+from .outbox import OutgoingEmail  # noqa: E402, F401
 
 # The search index lives in its own module; imported here so Django registers its model.
 from .search import SearchDocument  # noqa: E402, F401

@@ -1,26 +1,27 @@
 """The notice (innkalling) by e-mail: HTML and text, with an iCalendar invitation.
 
 A module of its own because it does I/O. Each member gets a message of their own, so one bad
-address cannot stop the others; what failed is reported back and written to the meeting's log.
+address cannot stop the others; every message goes through the outbox (`outbox.py`), so what
+failed is reported back, written to the meeting's log and tried again.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar, Event, vCalAddress
 
 from cooperation.models import Membership
 
+from .documents import NoticeDocument
 from .models import Meeting, MeetingEvent
-
-logger = logging.getLogger(__name__)
+from .outbox import OutgoingEmail, queue
 
 
 @dataclass
@@ -83,38 +84,58 @@ def send_notice_emails(
     report = NoticeReport()
     items = list(meeting.items.select_related("case"))
     added = list(meeting.supplementary_items().select_related("case")) if supplementary else []
+    # A link, never an attachment: the notice with its case documents can be large, and the
+    # members' version is fetched only by those who log in. No link if it could not be made.
+    pdf_url = ""
+    if meeting.notice_documents.filter(audience=NoticeDocument.Audience.MEMBERS).exists():
+        pdf_url = urljoin(url, reverse("meetings:notice_pdf_members", args=[meeting.pk]))
     with translation.override(settings.LANGUAGE_CODE):
-        context = {"meeting": meeting, "items": items, "added": added, "url": url}
+        context = {
+            "meeting": meeting,
+            "items": items,
+            "added": added,
+            "url": url,
+            "pdf_url": pdf_url,
+        }
         subject = render_to_string("emails/notice_subject.txt", context).strip()
         text = render_to_string("emails/notice.txt", context)
         html = render_to_string("emails/notice.html", context)
+    kind = OutgoingEmail.Kind.SUPPLEMENTARY_NOTICE if supplementary else OutgoingEmail.Kind.NOTICE
+    emails = []
     for membership in recipients(meeting):
         person = membership.person
         if not person.email:
             report.without_address.append(person.name)
             continue
-        message = EmailMultiAlternatives(subject, text, to=[person.email])
-        message.attach_alternative(html, "text/html")
-        message.attach(
+        email = OutgoingEmail(
+            meeting=meeting,
+            person=person,
+            kind=kind,
+            to=person.email,
+            subject=subject,
+            text=text,
+            html=html,
+        )
+        email.attach(
             "innkalling.ics",
             invitation(meeting, host=host, url=url, email=person.email, name=person.name),
             "text/calendar; method=REQUEST; charset=utf-8",
         )
-        try:
-            message.send()
-        except Exception:  # every failure is reported to the secretary, none is fatal
-            logger.exception("Notice to %s for meeting %s failed", person.email, meeting.pk)
-            report.failed.append(person.name)
+        emails.append(email)
+    for email in queue(emails):
+        if email.send(log=False):
+            report.sent.append(email.person.name)
         else:
-            report.sent.append(person.name)
-    MeetingEvent.objects.create(
-        meeting=meeting,
-        actor=by if by.is_authenticated else None,
-        kind=MeetingEvent.Kind.STATE_CHANGE,
+            report.failed.append(email.person.name)
+    failed = f"{', '.join(report.failed)} (prøves igjen)" if report.failed else "ingen"
+    MeetingEvent.log(
+        meeting,
+        MeetingEvent.Kind.EMAIL,
+        by=by,
         note=(
             f"{'Tilleggsinnkalling' if supplementary else 'Innkalling'} sendt på e-post til "
             f"{len(report.sent)}. "
-            f"Feilet: {', '.join(report.failed) or 'ingen'}. "
+            f"Feilet: {failed}. "
             f"Uten e-postadresse: {', '.join(report.without_address) or 'ingen'}."
         ),
     )

@@ -1,9 +1,12 @@
-"""The published minutes as a tagged PDF/A: the public page's data, laid out for the archive.
+"""The published minutes and the notice as tagged PDF/A, laid out for the archive.
 
-`minutes_html` builds the document from exactly what the public meeting page shows
-(`meeting_page_context`), so an exempt item carries its public title and legal basis only;
-`html_to_pdf` turns it into PDF/A-2a with WeasyPrint. The two are separate so that the
-caller can hash the HTML and render only when it changed (`meetings/documents.py`).
+`minutes_html` builds the minutes from exactly what the public meeting page shows
+(`meeting_page_context`), so an exempt item carries its public title and legal basis only.
+`notice_html` builds the notice (innkalling: the meeting, the agenda and each case document)
+in two versions: the public one, in which an exempt item is its public title and legal basis
+as on the meeting page, and the members' one, with full titles and the exempt documents.
+`html_to_pdf` turns either into PDF/A-2a with WeasyPrint. Building and rendering are separate
+so that the caller can hash the HTML and render only when it changed (`meetings/documents.py`).
 
 WeasyPrint is imported on the first render: the import costs about half a second, which
 a warm worker pays once and a management command that renders nothing never pays.
@@ -13,13 +16,17 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
+
+from cases.models import Attachment, Case
 
 from .models import Meeting
 
@@ -29,7 +36,9 @@ if TYPE_CHECKING:
 # Tagged (the "a" level: logical structure, Unicode text) PDF/A, part 2.
 PDF_VARIANT = "pdf/a-2a"
 TEMPLATE = "meetings/pdf/minutes.html"
-# The minutes are a record in Norwegian, whatever language the person publishing speaks.
+NOTICE_TEMPLATE = "meetings/pdf/notice.html"
+# The minutes and the notice are records in Norwegian, whatever language the person
+# publishing or sending speaks.
 LANGUAGE = "nb"
 
 
@@ -69,6 +78,75 @@ def minutes_html(meeting: Meeting) -> str:
         return render_to_string(TEMPLATE, context)
 
 
+@dataclass(frozen=True)
+class NoticeEntry:
+    """One agenda item as one version of the notice shows it. The template sees only this,
+    so what the public version must not show is never handed to it."""
+
+    number_label: str
+    title: str
+    kind: str
+    # Non-empty when the item or its case is exempt: the public version shows this and the
+    # title only, the members' version marks the item with it.
+    legal_basis: str
+    # Added after the notice went out: sent with the supplementary notice (tilleggssak).
+    added: bool
+    # The case document (saksframlegg), when the item has one and this version may show it.
+    case: Case | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def notice_entries(meeting: Meeting, *, members: bool) -> list[NoticeEntry]:
+    # The public version lists only the attachments the public case page lists.
+    attachments = Attachment.objects.order_by("position", "id")
+    if not members:
+        attachments = attachments.filter(is_exempt=False)
+    items = meeting.items.select_related("case__responsible").prefetch_related(
+        Prefetch("case__attachments", queryset=attachments)
+    )
+    entries = []
+    for item in items.order_by("position", "id"):
+        shown = members or not item.is_withheld
+        case = item.case if shown and item.case_id else None
+        entries.append(
+            NoticeEntry(
+                number_label=item.number_label,
+                title=item.display_title if members else item.title_for_public,
+                kind=item.get_kind_display(),
+                legal_basis=item.legal_basis,
+                added=item.created > meeting.notice_sent_at,
+                case=case,
+                attachments=list(case.attachments.all()) if case else [],
+            )
+        )
+    return entries
+
+
+def notice_html(meeting: Meeting, *, members: bool) -> str:
+    """The HTML of the notice for the public or for the members; the same data always gives
+    the same text. Only for a meeting whose notice has been sent (items are numbered)."""
+    with translation.override(LANGUAGE), timezone.override(settings.TIME_ZONE):
+        entries = notice_entries(meeting, members=members)
+        day = date_format(timezone.localtime(meeting.start), "j. F Y")
+        header = f"{meeting.body.name} · {day}"
+        if members:
+            # On every page: this version holds what is exempt from public access.
+            # (Not inside an f-string: makemessages would not find the text there.)
+            header += " · " + gettext("Members’ version")
+        context = {
+            "language": LANGUAGE,
+            "title": gettext("Notice of the meeting of %(body)s on %(date)s")
+            % {"body": meeting.body.name, "date": day},
+            "meeting": meeting,
+            "members": members,
+            "entries": entries,
+            "added": [entry for entry in entries if entry.added],
+            "header_css": css_string(header),
+            "page_css": css_counters(gettext("Page %(page)s of %(pages)s")),
+        }
+        return render_to_string(NOTICE_TEMPLATE, context)
+
+
 @functools.cache
 def offline_fetcher() -> URLFetcher:
     """A URL fetcher that allows no protocol at all: the document is self-contained, so a
@@ -81,7 +159,7 @@ def offline_fetcher() -> URLFetcher:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Render the minutes HTML as tagged PDF/A-2a (fonts embedded, sRGB output intent)."""
+    """Render a document's HTML as tagged PDF/A-2a (fonts embedded, sRGB output intent)."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=None, url_fetcher=offline_fetcher())

@@ -11,6 +11,10 @@ What is indexed, and when (docs/decisions/0005-search.md):
 `index_meeting` rebuilds a meeting's rows (call it when the notice is sent and when minutes
 are published or corrected), `rebuild_index` all of them, `find` answers a query.
 
+A query with more than `NEWEST` matches is ranked among its `NEWEST` newest matches only,
+taken through the date index; rarer queries are ranked in full, and "newest first" is exact
+for every query (docs/decisions/0008-search-frequent-words.md).
+
 On PostgreSQL the vector is a generated, stored column with a GIN index, created by migration
 0002 and unknown to the model: inserts never send it, the database computes it from the text
 columns (title A, decision B, text C), and the queries reach it through `stored_vector()`.
@@ -43,6 +47,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from cases.models import Case
+from cases.richtext import plain_text
 from cooperation.models import Body, Cooperation
 
 from .models import AgendaItem, Meeting
@@ -52,6 +57,9 @@ PAGE_SIZE = 20
 # "More results" stops here: deeper pages of a ranked search are never worth their cost.
 MAX_PAGES = 10
 MAX_QUERY_LENGTH = 200
+# A query with more matches than this is ranked among its newest NEWEST matches only (ranking
+# reads every candidate's vector); one with at most this many is ranked in full (ADR 0008).
+NEWEST = 1000
 
 # ts_headline marks matches with these private-use characters, which indexing removes from
 # the text; the excerpt is escaped first and only then are they turned into <mark>.
@@ -86,8 +94,9 @@ class SearchDocument(models.Model):
     meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="+")
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
     cooperation = models.ForeignKey(Cooperation, on_delete=models.CASCADE, related_name="+")
-    # The meeting's start. Deliberately no b-tree index: with one, PostgreSQL may walk it
-    # newest first and test every row against a rare word instead of asking the GIN index.
+    # The meeting's start. Its index (date, id) is for the newest matches of a frequent query
+    # only: walked newest first for a rare word it would test every row, so the page query
+    # reaches it only once the GIN index has found more than NEWEST matches (ADR 0008).
     date = models.DateTimeField()
     # The item's number (no year when the body numbers per meeting) or the case's reference.
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -101,7 +110,10 @@ class SearchDocument(models.Model):
     folded = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["sequence", "year"], name="search_document_number")]
+        indexes = [
+            models.Index(fields=["sequence", "year"], name="search_document_number"),
+            models.Index(fields=["date", "id"], name="search_document_newest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="item", item__isnull=False, case__isnull=True)
@@ -230,8 +242,11 @@ def _case_documents(treatments: Iterable[AgendaItem]) -> Iterator[SearchDocument
             year=case.year,
             sequence=case.sequence,
             title=case.title_for_public,
-            decision=case.proposed_decision if public else "",
-            text="\n\n".join(filter(None, [case.background, case.assessment])) if public else "",
+            # The case texts are rich text: the index holds their words (ADR 0006).
+            decision=plain_text(case.proposed_decision) if public else "",
+            text="\n\n".join(filter(None, map(plain_text, [case.background, case.assessment])))
+            if public
+            else "",
             exemption_basis=case.exemption_basis if case.is_exempt else "",
         )
 
@@ -333,6 +348,9 @@ class Results:
     page: int
     has_more: bool
     ignored: str = ""  # STOP_WORDS, NO_WORDS or ONLY_EXCLUDED when nothing was searched
+    # Ranked among the newest NEWEST matches only, because the query has more (ADR 0008).
+    newest_only: bool = False
+    newest: int = NEWEST
 
     @property
     def next_page(self) -> int | None:
@@ -346,7 +364,7 @@ class Results:
 def find(query: str, *, order: str = "rank", page: int = 1) -> Results:
     """One page of hits for a query in web-search syntax, exact number matches first.
 
-    Two queries: the ids of the page in order, answered from the indexes (`matching`), then
+    Two queries: the ids of the page in order, answered from the indexes (`page_query`), then
     those rows with what the page shows, so excerpts are made for the shown rows only.
     """
     number = parse_number(query)
@@ -354,11 +372,13 @@ def find(query: str, *, order: str = "rank", page: int = 1) -> Results:
         groups, ignored = _like_groups(number.words if number else query)
         if ignored and not number:
             return Results(hits=[], page=page, has_more=False, ignored=ignored)
-    offset = (page - 1) * PAGE_SIZE
-    # Query 1: the page's ids (one more, to know whether there is a next page).
-    ids = list(
-        matching(query, order=order).values_list("pk", flat=True)[offset : offset + PAGE_SIZE + 1]
-    )
+    # Query 1: the page's ids (one more, to know whether there is a next page), each with
+    # whether the ranking was limited to the newest matches.
+    with connection.cursor() as cursor:
+        cursor.execute(*page_query(query, order=order, page=page))
+        found = cursor.fetchall()
+    ids = [pk for pk, _newest_only in found]
+    newest_only = order == "rank" and any(newest_only for _pk, newest_only in found)
     if not ids:
         ignored = ""
         if connection.vendor == "postgresql" and not number and page == 1:
@@ -385,12 +405,79 @@ def find(query: str, *, order: str = "rank", page: int = 1) -> Results:
             title, excerpt = _marks_to_html(row.marked_title), _marks_to_html(row.marked_excerpt)
         exact = bool(number and number.matches(row))
         hits.append(Hit(row, title, excerpt, exact, row.get_absolute_url()))
-    return Results(hits=hits, page=page, has_more=len(ids) > PAGE_SIZE)
+    return Results(hits=hits, page=page, has_more=len(ids) > PAGE_SIZE, newest_only=newest_only)
+
+
+def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, list | dict]:
+    """SQL and parameters of query 1: rows (id, newest_only) of one page plus one.
+
+    A number, and everything on SQLite, pages through `matching`. Words on PostgreSQL go
+    through one query: the GIN index counts the matches up to NEWEST + 1; at most NEWEST are
+    ranked (or dated) all together, as `matching` orders them; with more, relevance ranks the
+    NEWEST newest matches, taken newest first through the date index, and newest first takes
+    the page's rows through it, which is exact for every match (ADR 0008, `_page_sql`).
+    """
+    offset = (page - 1) * PAGE_SIZE
+    number = parse_number(query)
+    if connection.vendor != "postgresql" or number:
+        rows = (
+            matching(query, order=order)
+            .annotate(newest_only=Value(False))
+            .values_list("pk", "newest_only")[offset : offset + PAGE_SIZE + 1]
+        )
+        return rows.query.sql_with_params()
+    params = {
+        "config": CONFIG,
+        "query": query,
+        "newest": NEWEST,
+        "probe": NEWEST + 1,
+        "limit": PAGE_SIZE + 1,
+        "offset": offset,
+        "depth": offset + PAGE_SIZE + 1,
+    }
+    return _page_sql(order), params
+
+
+def _page_sql(order: str) -> str:
+    """Query 1 for words on PostgreSQL, by relevance or newest first (see `page_query`)."""
+    table = SearchDocument._meta.db_table
+    tsquery = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
+    if order == "date":
+        # Every match when there are at most NEWEST, else the newest down to this page
+        # through the date index: exact either way.
+        flag, depth, order_by = "false", "depth", "c.date DESC, c.id DESC"
+    else:
+        # Every match when there are at most NEWEST, else the NEWEST newest.
+        flag, depth = "(SELECT many FROM counted)", "newest"
+        order_by = f"ts_rank(c.search_vector, {tsquery}) DESC, c.date DESC, c.id DESC"
+    # `probe`: the first NEWEST + 1 matches the GIN index finds (a query of exclusions only,
+    # querytree 'T', is refused before any scan); `many`: whether there were more than NEWEST.
+    # Each branch of the UNION has a condition on `many` alone, which PostgreSQL checks once
+    # before running the branch (a One-Time Filter), so a rare query never walks the date
+    # index, and a frequent one never ranks more than NEWEST rows.
+    return f"""
+WITH probe AS MATERIALIZED (
+    SELECT id, date, search_vector FROM {table}
+    WHERE search_vector @@ {tsquery} AND querytree({tsquery}) <> 'T'
+    LIMIT %(probe)s
+), counted AS (SELECT count(*) > %(newest)s AS many FROM probe)
+SELECT c.id, {flag} AS newest_only FROM (
+    SELECT id, date, search_vector FROM probe WHERE NOT (SELECT many FROM counted)
+    UNION ALL (
+        SELECT id, date, search_vector FROM {table}
+        WHERE search_vector @@ {tsquery} AND (SELECT many FROM counted)
+        ORDER BY date DESC, id DESC LIMIT %({depth})s
+    )
+) c
+ORDER BY {order_by}
+LIMIT %(limit)s OFFSET %(offset)s"""
 
 
 def matching(query: str, *, order: str = "rank") -> models.QuerySet:
-    """The rows that match, in the order shown: exact number matches first, then by relevance
-    (`order="rank"`) or newest first (`order="date"`)."""
+    """Every row that matches, in full order: exact number matches first, then by relevance
+    (`order="rank"`) or newest first (`order="date"`). The search pages through it for numbers
+    and on SQLite; for words on PostgreSQL `page_query` ranks a frequent query among its
+    newest matches instead (ADR 0008)."""
     number = parse_number(query)
     if connection.vendor == "postgresql":
         return _matching_postgresql(query, number, order)

@@ -9,6 +9,12 @@ urlpatterns = [
     path("moter/", public.meeting_list, name="meeting_list"),
     path("moter/<int:pk>/", public.meeting_detail, name="meeting_detail"),
     path("moter/<int:pk>/referat.pdf", documents.minutes_pdf, name="minutes_pdf"),
+    path("moter/<int:pk>/innkalling.pdf", documents.notice_pdf, name="notice_pdf"),
+    path(
+        "moter/<int:pk>/innkalling-medlemmer.pdf",
+        documents.notice_pdf_members,
+        name="notice_pdf_members",
+    ),
     path("vedtak/", public.decision_list, name="decision_list"),
     path(
         "saker/<slug:cooperation>/<int:year>-<int:sequence>/",
@@ -40,4 +46,5 @@ urlpatterns = [
     path("referater.atom", feeds.MinutesFeed(), name="minutes_feed"),
     path("tilgjengelighet/", public.accessibility_statement, name="accessibility"),
     path("sekretariat/", include("meetings.urls_secretariat")),
+    path("medlem/", include("meetings.urls_member")),
 ]

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from .views import secretariat
+from .views import approval, secretariat
 
 urlpatterns = [
     path("", secretariat.dashboard, name="dashboard"),
     path("moter/ny/", secretariat.meeting_new, name="meeting_new"),
     path("moter/<int:pk>/", secretariat.meeting_workspace, name="meeting_workspace"),
     path("moter/<int:pk>/saker/ny/", secretariat.agenda_item_add, name="agenda_item_add"),
+    path("moter/<int:pk>/saker/sok/", secretariat.agenda_case_search, name="agenda_case_search"),
     path(
         "moter/<int:pk>/saker/<int:item>/flytt-<str:direction>/",
         secretariat.agenda_item_move,
@@ -21,6 +22,20 @@ urlpatterns = [
     ),
     path("moter/<int:pk>/forhandsvisning/", secretariat.meeting_preview, name="meeting_preview"),
     path("moter/<int:pk>/fremmote/", secretariat.meeting_attendance, name="meeting_attendance"),
+    # The approval of the minutes (views/approval.py), before the generic moves below.
+    path(
+        "moter/<int:pk>/til-godkjenning/",
+        approval.send_for_approval,
+        name="meeting_send_for_approval",
+    ),
+    path("moter/<int:pk>/godkjent/", approval.record_approval, name="meeting_record_approval"),
+    path("moter/<int:pk>/trekk-tilbake/", approval.withdraw, name="meeting_withdraw"),
+    path("moter/<int:pk>/logg/", approval.meeting_log, name="meeting_log"),
+    path(
+        "moter/<int:pk>/e-post/<int:email>/send-igjen/",
+        approval.email_send_again,
+        name="email_send_again",
+    ),
     path(
         "moter/<int:pk>/<slug:action>/",
         secretariat.meeting_transition,
@@ -36,4 +51,5 @@ urlpatterns = [
     path("saker/<int:pk>/inhabil/", secretariat.item_disqualified, name="item_disqualified"),
     path("oppfolging/<int:pk>/utfort/", secretariat.follow_up_done, name="follow_up_done"),
     path("saksframlegg/<int:pk>/", secretariat.case_edit, name="case_edit"),
+    path("saker/<int:pk>/rett/", approval.item_correction, name="item_correction"),
 ]

@@ -7,6 +7,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from cases.models import Case
 from cooperation.models import (
@@ -59,6 +60,8 @@ def make_body(cooperation: Cooperation | None = None, **overrides) -> Body:
         "slug": name.lower().replace(" ", "-"),
         "kind": Body.Kind.BOARD,
         "is_political": True,
+        # Approval tests choose the rule; this one needs no chair recorded to walk a meeting.
+        "approval_rule": Body.ApprovalRule.NEXT_MEETING,
         **overrides,
     }
     return Body.objects.create(cooperation=cooperation, **fields)
@@ -87,6 +90,9 @@ def make_meeting(body: Body | None = None, **overrides) -> Meeting:
     body = body or make_body()
     start = overrides.pop("start", None) or datetime.datetime(2024, 3, 14, 10, 0, tzinfo=OSLO)
     fields = {"place": "Oslo rådhus", "end": start + datetime.timedelta(hours=2), **overrides}
+    if fields.get("state") in (Meeting.State.APPROVED, Meeting.State.PUBLISHED):
+        # Made in its state, as an archive import does: approved when it was published.
+        fields.setdefault("approved_at", fields.get("published_at") or start)
     return Meeting.objects.create(body=body, start=start, **fields)
 
 
@@ -112,14 +118,27 @@ LIFE = [
 ]
 
 
+# What each move needs besides the user: a deadline for the approval, and how minutes that
+# were not approved in the system were approved (tests of approvals approve for real).
+LIFE_ARGUMENTS = {
+    "send_minutes_for_approval": lambda: {
+        "deadline": timezone.localdate() + datetime.timedelta(days=14)
+    },
+    "record_minutes_approved": lambda: {"note": "Signert av møteleder."},
+}
+
+
 def bring_to(meeting: Meeting, state: str, by) -> Meeting:
-    """Move a meeting along its life through the real state methods until it is in `state`."""
+    """Move a meeting along its life through the real state methods until it is in `state`.
+
+    Bodies made by make_body approve at their next meeting, so no chair need be recorded."""
     reached_states = [Meeting.State.PLANNED] + [reached for _method, reached in LIFE]
     start = reached_states.index(meeting.state)
     for method, reached in LIFE[start:]:
         if meeting.state == state:
             break
-        getattr(meeting, method)(by=by)
+        arguments = LIFE_ARGUMENTS.get(method, dict)()
+        getattr(meeting, method)(by=by, **arguments)
         assert meeting.state == reached
     assert meeting.state == state
     return meeting

@@ -11,7 +11,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from meetings.models import FollowUp, Meeting, MinutesDocument
+from meetings.documents import NoticeDocument
+from meetings.models import FollowUp, Meeting, MinutesDocument, OutgoingEmail
 from tests.factories import (
     OSLO,
     bring_to,
@@ -44,6 +45,29 @@ SECRETARIAT_OBJECT = {
 SECRETARIAT_PAGE = {**SECRETARIAT_OBJECT, "secretary_other_coop": 200}
 # Views that change something answer GET with 405, whoever asks.
 POST_ONLY = dict.fromkeys(ROLES, 405)
+# The members' version of a notice: the body's members on the day and the secretariat. The
+# meeting is public, so others are refused (403) rather than told it does not exist.
+MEMBERS_DOCUMENT = {
+    "anonymous": 302,
+    "member_other_body": 403,
+    "member": 200,
+    "chair": 200,
+    "secretary_other_coop": 403,
+    "secretary": 200,
+    "admin": 200,
+}
+# The members' side: log in first; a meeting exists only for those who sat in its body on
+# the day (or approve its minutes), so everyone else, the secretariat included, gets 404.
+MEMBER_PAGE = {**dict.fromkeys(ROLES, 200), "anonymous": 302}
+MEMBER_OBJECT = {
+    "anonymous": 302,
+    "member_other_body": 404,
+    "member": 200,
+    "chair": 200,
+    "secretary_other_coop": 404,
+    "secretary": 404,
+    "admin": 404,
+}
 
 # name: (how to build the URL's arguments from the world, the status per role for GET)
 MATRIX = {
@@ -51,6 +75,8 @@ MATRIX = {
     "meetings:meeting_list": (lambda w: {}, PUBLIC),
     "meetings:meeting_detail": (lambda w: {"pk": w["published"].pk}, PUBLIC),
     "meetings:minutes_pdf": (lambda w: {"pk": w["published"].pk}, PUBLIC),
+    "meetings:notice_pdf": (lambda w: {"pk": w["published"].pk}, PUBLIC),
+    "meetings:notice_pdf_members": (lambda w: {"pk": w["published"].pk}, MEMBERS_DOCUMENT),
     "meetings:decision_list": (lambda w: {}, PUBLIC),
     "meetings:case_detail": (
         lambda w: {"cooperation": "osloregionen", "year": 2020, "sequence": 48},
@@ -82,6 +108,7 @@ MATRIX = {
     "meetings:meeting_new": (lambda w: {}, SECRETARIAT_PAGE),
     "meetings:meeting_workspace": (lambda w: {"pk": w["planned"].pk}, SECRETARIAT_OBJECT),
     "meetings:agenda_item_add": (lambda w: {"pk": w["planned"].pk}, POST_ONLY),
+    "meetings:agenda_case_search": (lambda w: {"pk": w["planned"].pk}, SECRETARIAT_OBJECT),
     "meetings:agenda_item_move": (
         lambda w: {"pk": w["planned"].pk, "item": w["planned_item"].pk, "direction": "opp"},
         POST_ONLY,
@@ -102,6 +129,23 @@ MATRIX = {
     "meetings:item_disqualified": (lambda w: {"pk": w["held_item"].pk}, POST_ONLY),
     "meetings:follow_up_done": (lambda w: {"pk": w["follow_up"].pk}, POST_ONLY),
     "meetings:case_edit": (lambda w: {"pk": w["case"].pk}, SECRETARIAT_OBJECT),
+    "meetings:meeting_send_for_approval": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
+    "meetings:meeting_record_approval": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
+    "meetings:meeting_withdraw": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
+    "meetings:meeting_log": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
+    "meetings:email_send_again": (
+        lambda w: {"pk": w["held"].pk, "email": w["failed_email"].pk},
+        POST_ONLY,
+    ),
+    "meetings:item_correction": (lambda w: {"pk": w["held_item"].pk}, SECRETARIAT_OBJECT),
+    "meetings:member_home": (lambda w: {}, MEMBER_PAGE),
+    "meetings:member_meeting": (lambda w: {"pk": w["published"].pk}, MEMBER_OBJECT),
+    "meetings:member_comment": (lambda w: {"pk": w["published"].pk}, POST_ONLY),
+    "meetings:member_approve": (lambda w: {"pk": w["published"].pk}, POST_ONLY),
+    "meetings:member_attachment": (
+        lambda w: {"pk": w["published"].pk, "attachment": 999999},
+        {**MEMBER_OBJECT, "member": 404, "chair": 404},
+    ),
 }
 
 # POST to the state-changing views: the same gate as their pages, checked before any input.
@@ -110,6 +154,9 @@ POST_MATRIX = {
     for name, (_kwargs, statuses) in MATRIX.items()
     if statuses is POST_ONLY and name.startswith("meetings:")
 }
+# The members' posts: the members' gate; a member's empty post is explained, not refused.
+POST_MATRIX["meetings:member_comment"] = {**MEMBER_OBJECT, "member": None, "chair": None}
+POST_MATRIX["meetings:member_approve"] = {**MEMBER_OBJECT, "member": None, "chair": None}
 
 
 def url_names() -> set[str]:
@@ -148,12 +195,33 @@ def world(coop_a, body_x, secretary_a, member_x, chair_x, member_y, secretary_b)
     )
     document.file.save("referat.pdf", ContentFile(b"%PDF-1.7"), save=False)
     document.save()
+    for audience in NoticeDocument.Audience:
+        notice = NoticeDocument(
+            meeting=published,
+            audience=audience,
+            version=1,
+            sha256="0" * 64,
+            html_sha256="0" * 64,
+            size=8,
+        )
+        notice.file.save("innkalling.pdf", ContentFile(b"%PDF-1.7"), save=False)
+        notice.save()
     held = make_meeting(body_x, start=datetime.datetime(2024, 3, 14, 10, tzinfo=OSLO))
     held_item = make_item(held, title="Orienteringer")
     bring_to(held, Meeting.State.HELD, secretary_a)
     planned = make_meeting(body_x, start=datetime.datetime(2027, 3, 14, 10, tzinfo=OSLO))
     planned_item = make_item(planned, title="Godkjenning av innkalling")
     follow_up = FollowUp.objects.create(item=held_item, description="Kalle inn")
+    failed_email = OutgoingEmail.objects.create(
+        meeting=held,
+        kind=OutgoingEmail.Kind.APPROVAL_REQUEST,
+        to="nina@example.invalid",
+        subject="Referat til godkjenning",
+        text="Les og godkjenn.",
+        status=OutgoingEmail.Status.GIVEN_UP,
+        attempts=5,
+        last_error="SMTPRecipientsRefused",
+    )
     return {
         "case": case,
         "published": published,
@@ -162,6 +230,7 @@ def world(coop_a, body_x, secretary_a, member_x, chair_x, member_y, secretary_b)
         "planned": planned,
         "planned_item": planned_item,
         "follow_up": follow_up,
+        "failed_email": failed_email,
     }
 
 

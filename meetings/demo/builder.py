@@ -17,6 +17,7 @@ from cooperation.models import (
     Person,
     StaffMembership,
 )
+from meetings.documents import NoticeDocument
 from meetings.models import AgendaItem, Attendance, FollowUp, Meeting, MeetingEvent, MinutesDocument
 
 from . import DEMO_SLUGS, OSLOREGIONEN, OSTLANDSSAMARBEIDET, current, logins
@@ -92,6 +93,8 @@ def delete_demo() -> bool:
     for attachment in Attachment.objects.filter(case__cooperation__in=cooperations):
         attachment.file.delete(save=False)
     for document in MinutesDocument.objects.filter(meeting__body__cooperation__in=cooperations):
+        document.file.delete(save=False)
+    for document in NoticeDocument.objects.filter(meeting__body__cooperation__in=cooperations):
         document.file.delete(save=False)
     Meeting.objects.filter(body__cooperation__in=cooperations).delete()
     Membership.objects.filter(body__cooperation__in=cooperations).delete()

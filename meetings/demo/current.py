@@ -15,6 +15,7 @@ from meetings.models import AgendaItem, Attendance, Meeting
 
 from . import DRAFT_MARKER, EXEMPT_MARKER, EXEMPT_PUBLIC_TITLE
 from .helpers import body, days_from_today, live, organisation, person, plan_meeting
+from .osloregionen import CHAIR_LOGIN_PERSON
 
 State = Meeting.State
 Outcome = AgendaItem.Outcome
@@ -160,7 +161,11 @@ def build_osloregionen(cooperation: Cooperation, *, by, klaekken: Meeting) -> No
         by=by,
         until=State.IN_APPROVAL,
         drafted=drafted,
-        attendance=[{"person": saksansvarlig, "role": Attendance.Role.STAFF}],
+        # The chair has the demo login "leder": she approves these minutes in the browser.
+        attendance=[
+            {"person": person(cooperation, CHAIR_LOGIN_PERSON), "is_chair": True},
+            {"person": saksansvarlig, "role": Attendance.Role.STAFF},
+        ],
     )
 
     # Faggruppe, a week ago: held, minutes still a draft.

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from cases.models import Attachment
 from cooperation.models import Cooperation
+from meetings.documents import NoticeDocument
+from meetings.models import MinutesDocument
 
 
 class Tombstone(models.Model):
@@ -33,6 +35,8 @@ class Tombstone(models.Model):
         PAPER = "paper"
         DOCUMENT = "document"
         FILE = "file"
+        MINUTES = "minutes"
+        NOTICE = "notice"
 
     kind = models.CharField(max_length=30, choices=Kind)
     object_id = models.PositiveBigIntegerField()
@@ -97,3 +101,52 @@ class FileChecksum(models.Model):
             },
         )
         return checksum
+
+
+class StoredPdfChecksum(models.Model):
+    """The SHA-512 of one stored version of a meeting's PDF (OParl's `sha512Checksum`).
+
+    Our stored PDFs carry a SHA-256 (`meetings/documents.py`); OParl 1.1 knows SHA-1 and
+    SHA-512 only. A version's file never changes (it is named by its SHA-256), so this is
+    computed once (`manage.py oparl_checksums`) and never goes stale. One concrete model per
+    kind of stored PDF, each with a one-to-one `document`.
+    """
+
+    sha512 = models.CharField(max_length=128)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.sha512[:12]}…"
+
+    @classmethod
+    def compute(cls, document: models.Model) -> StoredPdfChecksum:
+        """Read the document's file and store its checksum; raises OSError if it is missing."""
+        digest = hashlib.sha512()
+        with document.file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        checksum, _created = cls.objects.update_or_create(
+            document=document,
+            defaults={"sha512": digest.hexdigest(), "computed_at": timezone.now()},
+        )
+        return checksum
+
+
+class MinutesChecksum(StoredPdfChecksum):
+    """The SHA-512 of a stored version of the published minutes."""
+
+    document = models.OneToOneField(
+        MinutesDocument, on_delete=models.CASCADE, primary_key=True, related_name="oparl_checksum"
+    )
+
+
+class NoticeChecksum(StoredPdfChecksum):
+    """The SHA-512 of a stored version of the notice; computed for the public version only
+    (the members' version is never published)."""
+
+    document = models.OneToOneField(
+        NoticeDocument, on_delete=models.CASCADE, primary_key=True, related_name="oparl_checksum"
+    )

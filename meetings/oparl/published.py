@@ -20,7 +20,8 @@ from django.utils import timezone
 from cases.models import Attachment, Case
 from cooperation.models import Body, Cooperation, Membership, Organisation, Person
 
-from ..models import AgendaItem, Attendance, Meeting
+from ..documents import NoticeDocument
+from ..models import AgendaItem, Attendance, Meeting, MinutesDocument
 from .models import Tombstone
 
 
@@ -40,19 +41,26 @@ def withdrawn_from(container: str) -> Subquery:
     return newest(Tombstone.objects.filter(**{container: OuterRef("pk")}), "deleted_at")
 
 
-def election_year(of: datetime.date) -> int:
-    """The year the municipal election period of a day began: 2019, 2023, 2027 …
+# The municipal and county councils are elected together every fourth year (…, 2019, 2023,
+# 2027, …) in September; the councils' four-year period (valgperiode) runs from 1 October
+# of the election year. An assumption, not stored anywhere: docs/api.md, "Legislative terms".
+AN_ELECTION_YEAR = 2023
+TERM_BEGINS = (10, 1)  # month, day
 
-    Councils are elected every four years and take office in October; our bodies' members
-    are appointed for the councils' period.
-    """
-    year = of.year - (of.year - 2023) % 4
-    return year if of >= datetime.date(year, 10, 1) else year - 4
+
+def term_start(year: int) -> datetime.date:
+    return datetime.date(year, *TERM_BEGINS)
+
+
+def election_year(of: datetime.date) -> int:
+    """The year the municipal election period of a day began: 2019, 2023, 2027 …"""
+    year = of.year - (of.year - AN_ELECTION_YEAR) % 4
+    return year if of >= term_start(year) else year - 4
 
 
 def current_term_began() -> datetime.datetime:
-    year = election_year(timezone.localdate())
-    return timezone.make_aware(datetime.datetime(year, 10, 1))
+    start = term_start(election_year(timezone.localdate()))
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time()))
 
 
 def bodies() -> QuerySet[Cooperation]:
@@ -120,12 +128,18 @@ def meetings() -> QuerySet[Meeting]:
         changed=Greatest("modified", Coalesce("case__modified", "modified"))
     )
     attendance = Attendance.objects.filter(meeting=OuterRef("pk"))
+    # A new version of the minutes PDF changes the embedded resultsProtocol, one of the public
+    # notice PDF the embedded invitation (never the members' version: it is not published).
+    minutes = MinutesDocument.objects.filter(meeting=OuterRef("pk"))
+    notices = _public_notices().filter(meeting=OuterRef("pk"))
     return Meeting.objects.public().annotate(
         oparl_created=F("created"),
         oparl_modified=latest_of(
             "modified",
             newest(items, "changed"),
             newest(attendance),
+            newest(minutes, "created"),
+            newest(notices, "created"),
             withdrawn_from("in_meeting"),
         ),
     )
@@ -218,6 +232,60 @@ def files() -> QuerySet[Attachment]:
     )
 
 
+def _stored_pdfs(meetings: QuerySet[Meeting], versions: QuerySet) -> QuerySet[Meeting]:
+    """A stored PDF of each of these meetings as one OParl File, whatever its versions.
+
+    `versions`: the document's stored versions (e.g. `MinutesDocument.objects.all()`). The
+    File is the portal's download, which serves the latest version: it is created with the
+    first version and modified by each later one (and by the meeting, whose name and date it
+    shows). Its id is the meeting's.
+    """
+    mine = versions.filter(meeting=OuterRef("pk"))
+    return meetings.filter(Exists(mine)).annotate(
+        oparl_created=Subquery(mine.order_by("version").values("created")[:1]),
+        oparl_modified=latest_of("modified", newest(mine, "created")),
+    )
+
+
+def latest_versions(meetings: QuerySet[Meeting], versions: QuerySet) -> QuerySet:
+    """The latest stored version of the document of each of these meetings (to prefetch),
+    with `first_created`, when its first version was stored."""
+    mine = versions.filter(meeting=OuterRef("meeting"))
+    return (
+        versions.filter(meeting__in=meetings.values("pk"))
+        .exclude(Exists(mine.filter(version__gt=OuterRef("version"))))
+        .annotate(first_created=Subquery(mine.order_by("version").values("created")[:1]))
+    )
+
+
+def minutes_files() -> QuerySet[Meeting]:
+    """The published minutes as stored PDFs: meetings with published minutes only."""
+    return _stored_pdfs(_minutes_public(), MinutesDocument.objects.all())
+
+
+def latest_minutes() -> QuerySet[MinutesDocument]:
+    return latest_versions(_minutes_public(), MinutesDocument.objects.all())
+
+
+def _minutes_public() -> QuerySet[Meeting]:
+    return Meeting.objects.public().with_published_minutes()
+
+
+def notice_files() -> QuerySet[Meeting]:
+    """The notice as stored PDFs: the public version, of meetings whose notice has gone out."""
+    return _stored_pdfs(Meeting.objects.public(), _public_notices())
+
+
+def latest_notices() -> QuerySet[NoticeDocument]:
+    return latest_versions(Meeting.objects.public(), _public_notices())
+
+
+def _public_notices() -> QuerySet[NoticeDocument]:
+    """The public version of the notice only: the members' version holds exempt content and
+    is never published, not even its size, checksum or the moment it was stored."""
+    return NoticeDocument.objects.filter(audience=NoticeDocument.Audience.PUBLIC)
+
+
 # Kind (as in Tombstone.Kind and the URLs) -> what is published of it.
 PUBLISHED: dict[str, Callable[[], QuerySet]] = {
     Tombstone.Kind.ORGANIZATION: organizations,
@@ -231,4 +299,6 @@ PUBLISHED: dict[str, Callable[[], QuerySet]] = {
     Tombstone.Kind.PAPER: papers,
     Tombstone.Kind.DOCUMENT: documents,
     Tombstone.Kind.FILE: files,
+    Tombstone.Kind.MINUTES: minutes_files,
+    Tombstone.Kind.NOTICE: notice_files,
 }

@@ -4,6 +4,11 @@ Each function shows only what the public portal shows of the same thing (docs/ap
 the mapping). They read what `SHAPES[kind].rows()` selected and prefetched, so that a list
 page costs the same number of queries for 1 and for 100 objects. The views run them with
 bokmål active: labels such as roles and outcomes are the portal's own words.
+
+On list pages the objects embedded in a list entry leave out their long free texts (an
+agenda item's decision and minutes text, a case document's text): a page of 25 meetings
+would otherwise carry every word of their minutes. The entries themselves, and every object
+at its own URL, are complete.
 """
 
 from __future__ import annotations
@@ -13,14 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from cases.models import Attachment, Case, CaseKind
+from cases.richtext import plain_text  # the case texts are rich text (ADR 0006)
 from cooperation.models import Body, Cooperation, Membership, Organisation, Person
 
 from ..models import AgendaItem, Attendance, Meeting
@@ -32,6 +40,10 @@ SCHEMA = "https://schema.oparl.org/1.1/"
 # OParl has no property for.
 LEGAL_BASIS = "moteportal:legalBasis"
 MINUTES_TEXT = "moteportal:minutesText"
+SHA256 = "moteportal:sha256Checksum"
+# The public minutes, agendas and decisions are public records: Norway's licence for open
+# government data, unless the OPARL_LICENSE setting names another ("" for none).
+DEFAULT_LICENSE = "https://data.norge.no/nlod/no/2.0"
 # OParl's suggested values for organizationType: every body of ours is a committee
 # ("Gremium"); member municipalities and partners are institutions.
 COMMITTEE = "Gremium"
@@ -40,11 +52,16 @@ AUTHORITATIVE_KINDS = {CaseKind.DECISION, CaseKind.ELECTION}
 
 
 class Out:
-    """What every serializer needs: absolute URLs, and whether to leave embedded objects out."""
+    """What every serializer needs: absolute URLs, whether to leave embedded objects out
+    (`omit_internal`), and whether they are embedded in a list page (`listing`: then they
+    leave out their long texts)."""
 
-    def __init__(self, request: HttpRequest, *, omit_internal: bool = False) -> None:
+    def __init__(
+        self, request: HttpRequest, *, omit_internal: bool = False, listing: bool = False
+    ) -> None:
         self.request = request
         self.omit_internal = omit_internal
+        self.listing = listing
         self.api = request.build_absolute_uri(reverse("oparl:system")).removesuffix("system")
 
     def url(self, path: str, *ids: Any) -> str:
@@ -104,7 +121,7 @@ def deleted(stone: Tombstone, out: Out) -> dict:
 
 
 def system(out: Out, *, created: datetime.datetime, modified: datetime.datetime) -> dict:
-    return {
+    data = {
         "id": out.url("system"),
         "type": SCHEMA + "System",
         "oparlVersion": SCHEMA,
@@ -115,6 +132,15 @@ def system(out: Out, *, created: datetime.datetime, modified: datetime.datetime)
         "created": moment(created),
         "modified": moment(modified),
     }
+    # OParl: a licence on the System covers every object of the system (files included)
+    # unless an object names another; it is recommended there rather than on each object.
+    if license_url():
+        data["license"] = license_url()
+    return _last(data, "created", "modified")
+
+
+def license_url() -> str:
+    return getattr(settings, "OPARL_LICENSE", DEFAULT_LICENSE)
 
 
 BODY_LISTS = {
@@ -158,8 +184,8 @@ def body(cooperation: Cooperation, out: Out) -> dict:
 class Term:
     """A Norwegian municipal election period (valgperiode), from 1 October of the election year.
 
-    Our bodies have no elections of their own; their members are appointed by the member
-    councils for the councils' period, so the periods are derived, not stored.
+    Derived, not stored: the member councils appoint their representatives for the councils'
+    period, and our data holds no period of its own (docs/api.md, "Legislative terms").
     """
 
     cooperation: Cooperation
@@ -167,11 +193,11 @@ class Term:
 
     @property
     def start(self) -> datetime.date:
-        return datetime.date(self.year, 10, 1)
+        return published.term_start(self.year)
 
     @property
     def end(self) -> datetime.date:
-        return datetime.date(self.year + 4, 9, 30)
+        return published.term_start(self.year + 4) - datetime.timedelta(days=1)
 
     @property
     def oparl_created(self) -> datetime.datetime:
@@ -305,7 +331,13 @@ def meeting(meeting: Meeting, out: Out) -> dict:
     if not out.omit_internal:
         if meeting.place:
             data["location"] = location(meeting, out)
-        data["agendaItem"] = [agenda_item(item, out) for item in meeting.items.all()]
+        if meeting.latest_notice:
+            data["invitation"] = notice_file(meeting, out)
+        if meeting.minutes_are_public and meeting.latest_minutes:
+            data["resultsProtocol"] = minutes_file(meeting, out)
+        data["agendaItem"] = [
+            agenda_item(item, out, brief=out.listing) for item in meeting.items.all()
+        ]
     return _last(data, "created", "modified")
 
 
@@ -327,7 +359,9 @@ def location(meeting: Meeting, out: Out) -> dict:
     )
 
 
-def agenda_item(item: AgendaItem, out: Out) -> dict:
+def agenda_item(item: AgendaItem, out: Out, *, brief: bool = False) -> dict:
+    """An agenda item; `brief` (embedded in a list page) leaves out the decision and the
+    minutes text, which the item's own URL and the list of agenda items give."""
     meeting = item.meeting
     withheld = item.is_withheld
     data = _object(
@@ -347,17 +381,10 @@ def agenda_item(item: AgendaItem, out: Out) -> dict:
         # An exempt item shows its public title and the legal basis, nothing else.
         data[LEGAL_BASIS] = item.legal_basis
     elif meeting.minutes_are_public:
-        data.update(
-            {
-                key: value
-                for key, value in (
-                    ("result", result(item)),
-                    ("resolutionText", item.decision),
-                    (MINUTES_TEXT, item.minutes_text),
-                )
-                if value
-            }
+        texts = (
+            [] if brief else [("resolutionText", item.decision), (MINUTES_TEXT, item.minutes_text)]
         )
+        data.update({key: value for key, value in [("result", result(item)), *texts] if value})
     return _last(data, "created", "modified")
 
 
@@ -417,15 +444,16 @@ def paper(case: Case, out: Out) -> dict:
         data[LEGAL_BASIS] = case.exemption_basis
     if not out.omit_internal:
         if public:
-            data["mainFile"] = document(case, out)
+            data["mainFile"] = document(case, out, brief=out.listing)
         if case.public_files:
             data["auxiliaryFile"] = [file(attachment, out) for attachment in case.public_files]
         data["consultation"] = [consultation(item, out) for item in case.public_treatments]
     return _last(data, "created", "modified")
 
 
-def document(case: Case, out: Out) -> dict:
-    """The case document (saksframlegg) as the HTML page the portal shows, with its text."""
+def document(case: Case, out: Out, *, brief: bool = False) -> dict:
+    """The case document (saksframlegg) as the HTML page the portal shows, with its text
+    (not when `brief`: embedded in a list page)."""
     return _object(
         "document",
         case.pk,
@@ -434,7 +462,7 @@ def document(case: Case, out: Out) -> dict:
         name=gettext("Case document %(reference)s") % {"reference": case.reference},
         mimeType="text/html",
         date=day(case.first_treated),
-        text=document_text(case),
+        text=None if brief else document_text(case),
         accessUrl=out.web("meetings:case_detail", case.cooperation.slug, case.year, case.sequence),
         paper=[out.of("paper", case.pk)],
     )
@@ -459,7 +487,7 @@ def document_text(case: Case) -> str:
         (gettext("Background"), case.background),
         (gettext("The secretariat's assessment"), case.assessment),
     ]
-    parts = [case.title] + [f"{heading}\n\n{text.strip()}" for heading, text in sections if text]
+    parts = [case.title] + [f"{head}\n\n{plain_text(text)}" for head, text in sections if text]
     return "\n\n".join(parts)
 
 
@@ -489,6 +517,81 @@ def file(attachment: Attachment, out: Out) -> dict:
         downloadUrl=url,
         paper=[out.of("paper", attachment.case_id)],
     )
+
+
+# A meeting's stored PDFs: the notice (invitation), its public version only, and the
+# published minutes (resultsProtocol). Each is one File per meeting, at
+# file/<kind>/<meeting id>, answering the portal's download of the latest version.
+
+
+def notice_file(meeting: Meeting, out: Out) -> dict:
+    """The notice as the stored PDF/A the portal serves: the public version, in which an
+    exempt item is its public title and legal basis (`latest_notice` holds no other)."""
+    name = gettext("Notice of the meeting of %(body)s on %(date)s") % {
+        "body": meeting.body.name,
+        "date": date_format(timezone.localtime(meeting.start), "j. F Y"),
+    }
+    document = meeting.latest_notice[0]
+    return stored_pdf("notice", meeting, document, out, name=name, download="meetings:notice_pdf")
+
+
+def minutes_file(meeting: Meeting, out: Out) -> dict:
+    """The published minutes as the stored PDF/A the portal serves."""
+    day_of_meeting = date_format(timezone.localtime(meeting.start), "j. F Y")
+    name = gettext("Minutes of the meeting of %(body)s on %(date)s") % {
+        "body": meeting.body.name,
+        "date": day_of_meeting,
+    }
+    document = meeting.latest_minutes[0]
+    return stored_pdf("minutes", meeting, document, out, name=name, download="meetings:minutes_pdf")
+
+
+def stored_pdf(
+    kind: str, meeting: Meeting, document: Any, out: Out, *, name: str, download: str
+) -> dict:
+    """A stored PDF of a meeting's document (a MinutesDocument or the like) as a File.
+
+    The File is the portal's download (`download`: its URL name, taking the meeting's id),
+    which always serves the latest version: `document` is that version, prefetched with
+    `first_created` (published.latest_versions) and its `oparl_checksum` (the SHA-512, once
+    `manage.py oparl_checksums` has computed it).
+    """
+    url = out.web(download, meeting.pk)
+    checksum = getattr(document, "oparl_checksum", None)
+    return _object(
+        kind,
+        meeting.pk,
+        _StoredPdfStamps(meeting, document),
+        out,
+        name=name,
+        fileName=document.download_name,
+        mimeType="application/pdf",
+        date=day(document.created),
+        size=document.size,
+        sha512Checksum=checksum.sha512 if checksum else None,
+        **{SHA256: document.sha256},
+        accessUrl=url,
+        downloadUrl=url,
+        meeting=[out.of("meeting", meeting.pk)],
+        web=out.web("meetings:meeting_detail", meeting.pk),
+    )
+
+
+@dataclass(frozen=True)
+class _StoredPdfStamps:
+    """As published._stored_pdfs computes them: created with the first version, modified by
+    the latest version and by the meeting."""
+
+    meeting: Meeting
+    document: Any
+
+    @property
+    def oparl_created(self) -> datetime.datetime:
+        return self.document.first_created
+
+    @property
+    def oparl_modified(self) -> datetime.datetime:
+        return max(self.meeting.modified, self.document.created)
 
 
 # How each kind is looked up and shown. `rows` selects and prefetches what `serialize` reads.
@@ -525,7 +628,26 @@ def _meeting_rows() -> QuerySet:
                 queryset=published.agenda_items().select_related("case").order_by("position", "pk"),
             ),
             Prefetch("attendances", queryset=participants, to_attr="participants"),
+            _latest_minutes(),
+            _latest_notice(),
         )
+    )
+
+
+def _latest_minutes() -> Prefetch:
+    return Prefetch(
+        "minutes_documents",
+        queryset=published.latest_minutes().select_related("oparl_checksum"),
+        to_attr="latest_minutes",
+    )
+
+
+def _latest_notice() -> Prefetch:
+    # published.latest_notices() holds public versions only: never the members' version.
+    return Prefetch(
+        "notice_documents",
+        queryset=published.latest_notices().select_related("oparl_checksum"),
+        to_attr="latest_notice",
     )
 
 
@@ -607,5 +729,19 @@ SHAPES: dict[str, Shape] = {
         "file/{}",
         lambda: published.files().select_related("case__cooperation", "oparl_checksum"),
         file,
+    ),
+    Tombstone.Kind.MINUTES: Shape(
+        "File",
+        "file/minutes/{}",
+        lambda: (
+            published.minutes_files().select_related("body").prefetch_related(_latest_minutes())
+        ),
+        minutes_file,
+    ),
+    Tombstone.Kind.NOTICE: Shape(
+        "File",
+        "file/notice/{}",
+        lambda: published.notice_files().select_related("body").prefetch_related(_latest_notice()),
+        notice_file,
     ),
 }

@@ -59,6 +59,8 @@ urlpatterns = [
     detail("consultation/<oparl_id:pk>", "consultation"),
     detail("paper/<oparl_id:pk>", "paper"),
     detail("file/document/<oparl_id:pk>", "document"),
+    detail("file/minutes/<oparl_id:pk>", "minutes"),
+    detail("file/notice/<oparl_id:pk>", "notice"),
     detail("file/<oparl_id:pk>", "file"),
     # Anything else below /oparl/v1/ is a JSON 404 too, not the portal's HTML page.
     re_path(r"^.*$", views.not_found, name="not_found"),

@@ -68,8 +68,10 @@ def read_params(request: HttpRequest) -> ListParams:
 
 
 def out_for(request: HttpRequest, params: ListParams | None = None) -> Out:
+    """How to show objects: `params` are a list page's (its entries' embedded objects are
+    then brief), None for a single object."""
     omit_internal = bool(params and params.cleaned_data["omit_internal"])
-    return Out(request, omit_internal=omit_internal)
+    return Out(request, omit_internal=omit_internal, listing=params is not None)
 
 
 def entry_point(request: HttpRequest) -> HttpResponse:
@@ -116,7 +118,12 @@ BODY_LISTS: dict[str, list[tuple[str, str]]] = {
     "agenda-items": [("agenda-item", "body__cooperation")],
     "consultations": [("consultation", "body__cooperation")],
     "papers": [("paper", "cooperation")],
-    "files": [("document", "cooperation"), ("file", "case__cooperation")],
+    "files": [
+        ("document", "cooperation"),
+        ("file", "case__cooperation"),
+        ("minutes", "body__cooperation"),
+        ("notice", "body__cooperation"),
+    ],
 }
 # The external lists of an Organization (one of our bodies), by the row's body.
 ORGANIZATION_LISTS: dict[str, list[tuple[str, str]]] = {

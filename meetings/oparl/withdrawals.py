@@ -8,10 +8,10 @@ attachment or a case exempt — in `recording_withdrawals(the objects)`:
         attachment.save()
 
 Before the block it notes which OParl objects the given rows and those depending on them
-are published as (an item brings its consultation, its case's paper and files); after the
-block it records a Tombstone for each that is no longer published. Called inside the
-caller's transaction, it commits or rolls back with it. Nothing happens in signals: a
-change that is not wrapped is not recorded.
+are published as (an item brings its consultation, its case's paper and files; a meeting
+its notice and minutes PDFs); after the block it records a Tombstone for each that is no longer
+published. Called inside the caller's transaction, it commits or rolls back with it.
+Nothing happens in signals: a change that is not wrapped is not recorded.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ TOMBSTONE_FIELDS: dict[str, dict[str, str]] = {
     Kind.PAPER: {"cooperation_id": "cooperation_id"},
     Kind.DOCUMENT: {"cooperation_id": "cooperation_id", "in_paper": "pk"},
     Kind.FILE: {"cooperation_id": "case__cooperation_id", "in_paper": "case_id"},
+    Kind.MINUTES: {"cooperation_id": "body__cooperation_id", "in_meeting": "pk"},
+    Kind.NOTICE: {"cooperation_id": "body__cooperation_id", "in_meeting": "pk"},
 }
 
 
@@ -83,6 +85,10 @@ def _kept(kind: str, pk: int, values: dict) -> dict:
     if kind == Kind.DOCUMENT:
         args = [values["slug"], values["year"], values["sequence"]]
         return {"accessUrl": reverse("meetings:case_detail", args=args)}
+    if kind == Kind.MINUTES:
+        return {"accessUrl": reverse("meetings:minutes_pdf", args=[pk])}
+    if kind == Kind.NOTICE:
+        return {"accessUrl": reverse("meetings:notice_pdf", args=[pk])}
     return {}
 
 
@@ -139,6 +145,8 @@ def _depending_on(obj: models.Model) -> Iterable[tuple[str, Iterable[int]]]:
             items = list(obj.items.values_list("pk", "case_id"))
             yield Kind.MEETING, [obj.pk]
             yield Kind.LOCATION, [obj.pk]
+            yield Kind.MINUTES, [obj.pk]
+            yield Kind.NOTICE, [obj.pk]
             yield Kind.AGENDA_ITEM, [pk for pk, _ in items]
             yield Kind.CONSULTATION, [pk for pk, case in items if case]
             for case_id in {case for _, case in items if case}:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from cases.models import Case
 from cooperation.models import Body, Membership
 
+from ..documents import NoticeDocument
 from ..filters import DecisionFilter, MeetingFilter
 from ..models import AgendaItem, Attendance, Meeting
 from ..pagination import BadCursor, keyset_page
@@ -96,6 +97,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting: its agenda once the notice is out, and its minutes once published."""
     meeting = get_object_or_404(Meeting.objects.public().select_related("body__cooperation"), pk=pk)
     context = meeting_page_context(meeting, show_minutes=meeting.minutes_are_public)
+    # The latest public version of the notice as a stored PDF, beside the agenda.
+    context["notice_document"] = meeting.notice_documents.filter(
+        audience=NoticeDocument.Audience.PUBLIC
+    ).first()
     if meeting.minutes_are_public:
         # The latest stored PDF, shown with its size and checksum beside the minutes.
         context["minutes_document"] = meeting.minutes_documents.first()
@@ -104,7 +109,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:
     """What the meeting page shows; the secretariat's preview uses the same data."""
-    items = list(meeting.items.select_related("case__cooperation").prefetch_related("disqualified"))
+    items = meeting.items.select_related("case__cooperation").prefetch_related("disqualified")
+    if show_minutes and meeting.corrected_at:
+        # A formal correction after approval is shown where it was made, with its date.
+        items = items.prefetch_related("corrections")
+    items = list(items)
     attendance = []
     if show_minutes:
         attendance = list(
@@ -120,6 +129,11 @@ def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:
         "staff": [a for a in attendance if a.role == roles.STAFF],
         "guests": [a for a in attendance if a.role == roles.GUEST],
         "chair": next((a for a in attendance if a.is_chair), None),
+        "corrected": sorted(
+            {c.at for item in items for c in item.corrections.all()}
+            if show_minutes and meeting.corrected_at
+            else []
+        ),
     }
 
 

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,11 +23,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from cases.models import COMMON_LEGAL_BASES, Attachment, Case
+from cases.richtext import plain_text
 from cooperation.domain import DomainError, NotAllowed
 from cooperation.models import Cooperation, Person
 
-from ..documents import publish_minutes_document
+from ..documents import publish_minutes_document, try_publish_notice_documents
 from ..forms import (
+    AgendaCaseSearchForm,
     AgendaItemAddForm,
     AttachmentForm,
     AttendanceFormSet,
@@ -42,6 +44,7 @@ from ..forms import (
 from ..models import AgendaItem, Attendance, EditConflict, FollowUp, Meeting
 from ..notices import send_notice_emails
 from ..oparl.withdrawals import recording_withdrawals
+from ..outbox import OutgoingEmail
 from .public import meeting_page_context
 
 UPCOMING_DAYS = 120
@@ -53,7 +56,7 @@ def secretariat_required(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if not Cooperation.objects.staffed_by(request.user).exists():
+        if not Cooperation.objects.remember_staffing(request.user):
             raise PermissionDenied(_("Only the secretariat has access to this page."))
         return view(request, *args, **kwargs)
 
@@ -96,6 +99,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .exclude(pk__in=[m.pk for m in upcoming if m.state != Meeting.State.PLANNED])
         .order_by("start")
     )
+    # Undelivered e-mail is named until it is sent: failed (and retried), or given up.
+    undelivered_mail = list(
+        meetings.filter(
+            Exists(OutgoingEmail.objects.undelivered().filter(meeting=OuterRef("pk")))
+        ).order_by("start")
+    )
     overdue = list(
         FollowUp.objects.filter(
             item__meeting__in=Meeting.objects.staffed_by(request.user),
@@ -108,7 +117,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "meetings/secretariat/dashboard.html",
-        {"upcoming": upcoming, "to_do": to_do, "overdue": overdue},
+        {
+            "upcoming": upcoming,
+            "to_do": to_do,
+            "undelivered_mail": undelivered_mail,
+            "overdue": overdue,
+        },
     )
 
 
@@ -130,21 +144,40 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
 def workspace_context(meeting: Meeting, add_form: AgendaItemAddForm | None = None) -> dict:
     items = list(meeting.items.select_related("case", "previous_meeting__body"))
+    # The add form lists no cases until asked: a search finds a few (`agenda_case_search`).
+    add_form = add_form or AgendaItemAddForm(meeting=meeting)
     return {
         "meeting": meeting,
         "items": items,
-        "add_form": add_form or AgendaItemAddForm(meeting=meeting),
+        "add_form": add_form,
+        "matches": add_form.matches,
         "editable": meeting.state == Meeting.State.PLANNED,
         "supplementable": meeting.state == Meeting.State.NOTICE_SENT,
         "moves": MOVES,
     }
 
 
-def render_agenda(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
-    template = "meetings/secretariat/meeting_workspace.html"
-    if request.htmx:
-        template += "#agenda"
-    return render(request, template, workspace_context(meeting, **extra))
+WORKSPACE = "meetings/secretariat/meeting_workspace.html"
+
+
+def render_agenda(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    partial: str = "agenda",
+    status: int = 200,
+    add_form: AgendaItemAddForm | None = None,
+    agenda_out_of_band: bool = False,
+    **extra,
+) -> HttpResponse:
+    """The workspace; HTMX gets one partial: the agenda (a move) or the add form (an add).
+
+    `extra` is added to the context as it is.
+    """
+    template = f"{WORKSPACE}#{partial}" if request.htmx else WORKSPACE
+    context = workspace_context(meeting, add_form)
+    context.update(extra, agenda_out_of_band=agenda_out_of_band)
+    return render(request, template, context, status=status)
 
 
 @require_safe
@@ -167,9 +200,7 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = staff_meeting(request, pk)
     form = AgendaItemAddForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        response = render_agenda(request, meeting, add_form=form)
-        response.status_code = 422
-        return response
+        return render_agenda(request, meeting, partial="agenda-add", status=422, add_form=form)
     try:
         case = form.cleaned_data["case"]
         if case is None:
@@ -187,7 +218,30 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             meeting.add_item(by=request.user, case=case, kind=form.cleaned_data["kind"])
     except DomainError as error:
         domain_refusal(request, error)
-    return render_or_redirect(request, meeting)
+    if request.htmx:
+        # The form comes back empty, and the agenda with the new item out of band.
+        return render_agenda(request, meeting, partial="agenda-add", agenda_out_of_band=True)
+    return redirect("meetings:meeting_workspace", pk=meeting.pk)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+@secretariat_required
+def agenda_case_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The few cases matching what is typed into the add form, to choose one from."""
+    meeting = staff_meeting(request, pk)
+    search = AgendaCaseSearchForm(request.GET, meeting=meeting)
+    query = search.cleaned_data["case_query"] if search.is_valid() else ""
+    found = search.find(query)
+    context = {
+        "matches": found[: search.MAX_MATCHES],
+        "more_matches": len(found) > search.MAX_MATCHES,
+        "searched": bool(query.strip()),
+    }
+    if request.htmx:
+        return render(request, f"{WORKSPACE}#case-matches", context)
+    add_form = AgendaItemAddForm(meeting=meeting, initial={"case_query": query})
+    return render(request, WORKSPACE, {**workspace_context(meeting, add_form), **context})
 
 
 def render_or_redirect(request: HttpRequest, meeting: Meeting) -> HttpResponse:
@@ -242,8 +296,6 @@ def agenda_item_remove(request: HttpRequest, pk: int, item: int) -> HttpResponse
 TRANSITIONS = {
     "send-innkalling": ("send_notice", _("The notice is sent and the agenda is public.")),
     "avholdt": ("record_held", _("The meeting is recorded as held.")),
-    "til-godkjenning": ("send_minutes_for_approval", _("The minutes are out for approval.")),
-    "godkjent": ("record_minutes_approved", _("The minutes are recorded as approved.")),
     "publiser": ("publish", _("The minutes are published.")),
     "avlys": ("cancel", _("The meeting is cancelled.")),
     "send-tilleggsinnkalling": (None, _("The supplementary notice is sent.")),
@@ -269,6 +321,17 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
             domain_refusal(request, error)
         else:
             messages.success(request, str(done))
+            # The notice PDFs come before the e-mails, which link to the members' version. The
+            # notice has gone out whatever happens here: a failed render is made by the command.
+            notice = action in {"send-innkalling", "send-tilleggsinnkalling"}
+            if notice and not try_publish_notice_documents(meeting):
+                messages.error(
+                    request,
+                    _(
+                        "The notice is sent, but its PDF could not be made. The operator "
+                        "can make it later with “manage.py render_notice_pdfs”."
+                    ),
+                )
             if action == "send-innkalling":
                 report_notice_emails(request, meeting)
             elif action == "send-tilleggsinnkalling":
@@ -331,7 +394,7 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         initial = {"version": item.version}
         if not item.decision and item.case_id:
-            initial["decision"] = item.case.proposed_decision
+            initial["decision"] = plain_text(item.case.proposed_decision)
         form = MinutesForm(instance=item, initial=initial)
     template = "meetings/secretariat/item_minutes.html"
     if request.htmx:
@@ -354,6 +417,7 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
                 item=item, initial={"people": item.disqualified.all()}
             ),
             group_form=WorkingGroupForm(item=item, prefix="gruppe"),
+            comments=list(item.comments.all()),
         )
     return render(request, template, context, status=status)
 
@@ -442,27 +506,36 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if formset.is_bound and formset.is_valid():
             try:
-                with transaction.atomic():
+                # Under the meeting's lock: refused once approved, approvals of the old
+                # attendance lapse (Meeting.changing_minutes).
+                with meeting.changing_minutes(by=request.user):
                     # The chair may move from one row to another: clear it first, so the
                     # one-chair constraint holds at every statement.
                     meeting.attendances.update(is_chair=False)
                     formset.save()
             except IntegrityError:
                 messages.error(request, _("The attendance could not be saved; check the rows."))
+            except DomainError as error:
+                domain_refusal(request, error)
             else:
                 messages.success(request, _("The attendance is saved."))
                 return redirect("meetings:meeting_attendance", pk=meeting.pk)
         elif add_form.is_bound and add_form.is_valid():
             data = add_form.cleaned_data
-            Attendance.objects.create(
-                meeting=meeting,
-                person=data["person"],
-                name="" if data["person"] else data["name"].strip(),
-                role=data["role"],
-                substitute_for=data["substitute_for"],
-                position=meeting.attendances.count() + 1,
-            )
-            messages.success(request, _("Added to the attendance."))
+            try:
+                with meeting.changing_minutes(by=request.user):
+                    Attendance.objects.create(
+                        meeting=meeting,
+                        person=data["person"],
+                        name="" if data["person"] else data["name"].strip(),
+                        role=data["role"],
+                        substitute_for=data["substitute_for"],
+                        position=meeting.attendances.count() + 1,
+                    )
+            except DomainError as error:
+                domain_refusal(request, error)
+            else:
+                messages.success(request, _("Added to the attendance."))
             return redirect("meetings:meeting_attendance", pk=meeting.pk)
     return render(
         request,
@@ -585,11 +658,12 @@ def item_disqualified(request: HttpRequest, pk: int) -> HttpResponse:
     """Who was disqualified (inhabil) and left the room for this item."""
     item = staff_item(request, pk)
     form = DisqualifiedForm(request.POST, item=item)
-    if item.meeting.minutes_locked:
-        messages.error(
-            request, _("The minutes are approved; a change must be made as a formal correction.")
-        )
-    elif form.is_valid():
-        item.disqualified.set(form.cleaned_data["people"])
-        messages.success(request, _("Disqualified members are saved."))
+    if form.is_valid():
+        try:
+            with item.meeting.changing_minutes(by=request.user):
+                item.disqualified.set(form.cleaned_data["people"])
+        except DomainError as error:
+            domain_refusal(request, error)
+        else:
+            messages.success(request, _("Disqualified members are saved."))
     return redirect(reverse("meetings:item_minutes", args=[item.pk]) + "#inhabilitet")

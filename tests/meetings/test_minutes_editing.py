@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
+from django.utils import timezone
 
 from cooperation.domain import DomainError, NotAllowed
 from meetings.models import AgendaItem, EditConflict, Meeting
@@ -51,7 +52,7 @@ def test_two_items_of_one_meeting_are_edited_independently(held_meeting, secreta
 @pytest.mark.django_db
 def test_approved_minutes_cannot_be_saved_only_corrected(held_meeting, secretary_a):
     held_meeting.send_minutes_for_approval(by=secretary_a)
-    held_meeting.record_minutes_approved(by=secretary_a)
+    held_meeting.record_minutes_approved(by=secretary_a, note="Signert av møteleder.")
     item = held_meeting.items.first()
     with pytest.raises(DomainError) as error:
         item.save_minutes(by=secretary_a, expected_version=1, minutes_text="Endret i etterkant")
@@ -61,11 +62,13 @@ def test_approved_minutes_cannot_be_saved_only_corrected(held_meeting, secretary
 
 
 @pytest.mark.django_db
-def test_the_save_checks_the_state_in_the_same_statement(held_meeting, secretary_a):
+def test_the_save_checks_the_state_under_the_meetings_lock(held_meeting, secretary_a):
     # The meeting was approved after this object was loaded: the stale copy must not win.
     item = held_meeting.items.select_related("meeting").first()
     Meeting.objects.filter(pk=held_meeting.pk).update(state=Meeting.State.IN_APPROVAL)
-    Meeting.objects.filter(pk=held_meeting.pk).update(state=Meeting.State.APPROVED)
+    Meeting.objects.filter(pk=held_meeting.pk).update(
+        state=Meeting.State.APPROVED, approved_at=timezone.now()
+    )
     with pytest.raises(DomainError):
         item.save_minutes(by=secretary_a, expected_version=1, minutes_text="For sent")
     assert AgendaItem.objects.get(pk=item.pk).version == 1

@@ -24,7 +24,7 @@ def published_meetings(body, secretary, count):
     for meeting in meetings:
         meeting.record_held(by=secretary)
         meeting.send_minutes_for_approval(by=secretary)
-        meeting.record_minutes_approved(by=secretary)
+        meeting.record_minutes_approved(by=secretary, note="Signert av møteleder.")
         meeting.publish(by=secretary)
     return meetings
 

@@ -125,8 +125,8 @@ def test_the_meeting_page_costs_four_queries_whatever_the_items(
         make_attendance(meeting, make_person(body_x.cooperation))
     bring_to(meeting, State.PUBLISHED, secretary_a)
     # 1 meeting + body + cooperation, 2 items + cases, 3 disqualified, 4 attendance + people,
-    # 5 the stored PDF
-    with django_assert_num_queries(5):
+    # 5 the stored notice PDF, 6 the stored minutes PDF
+    with django_assert_num_queries(6):
         assert client.get(f"/moter/{meeting.pk}/").status_code == 200
 
 

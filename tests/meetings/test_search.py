@@ -8,11 +8,13 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from cases.models import Case
+from meetings import search as search_module
 from meetings.demo import DRAFT_MARKER, EXEMPT_MARKER
 from meetings.models import AgendaItem
 from meetings.search import (
@@ -21,6 +23,7 @@ from meetings.search import (
     SearchDocument,
     index_meeting,
     matching,
+    page_query,
     rebuild_index,
 )
 from tests.factories import (
@@ -261,6 +264,90 @@ def test_date_order_puts_the_newest_meeting_first(client, body_x, secretary):
     assert titles(response) == ["Bredbånd 2023", "Bredbånd 2022", "Bredbånd 2021"]
 
 
+def dated_meetings(body, secretary, items: dict[int, dict]) -> None:
+    """One published meeting per year, each with one item, indexed."""
+    for year, fields in items.items():
+        meeting = make_meeting(body, start=datetime.datetime(year, 3, 14, 10, tzinfo=OSLO))
+        make_item(meeting, **fields)
+        bring_to(meeting, "published", secretary)
+        index_meeting(meeting)
+
+
+@pytest.fixture
+def harbour_plans(body_x, secretary):
+    """Five matches: the best (a title) is the oldest, the second best (a decision) the third
+    newest, the others mention the word in their minutes."""
+    dated_meetings(
+        body_x,
+        secretary,
+        {
+            2020: {"title": "Havneplanen for Drammen"},
+            2021: {"title": "Orienteringer 2021", "minutes_text": "Om havneplanen."},
+            2022: {"title": "Budsjett 2022", "decision": "Havneplanen vedtas."},
+            2023: {"title": "Orienteringer 2023", "minutes_text": "Om havneplanen."},
+            2024: {"title": "Orienteringer 2024", "minutes_text": "Om havneplanen."},
+        },
+    )
+
+
+@pytest.mark.postgres
+def test_a_frequent_word_is_ranked_among_its_newest_matches_and_says_so(
+    client, harbour_plans, monkeypatch
+):
+    monkeypatch.setattr(search_module, "NEWEST", 3)
+
+    response = search(client, "havneplanen")
+
+    # The 2020 title would rank first, but it is not among the three newest matches.
+    assert titles(response) == ["Budsjett 2022", "Orienteringer 2024", "Orienteringer 2023"]
+    assert response.context["results"].newest_only
+    assert 'id="search-newest-only"' in response.text
+    notice = response.text.split('id="search-newest-only"')[1].split("</p>")[0]
+    assert "3" in notice and "sortering=dato" in notice
+
+
+def test_a_query_with_at_most_newest_matches_is_ranked_in_full(client, harbour_plans, monkeypatch):
+    monkeypatch.setattr(search_module, "NEWEST", 5)
+
+    response = search(client, "havneplanen")
+
+    assert not response.context["results"].newest_only
+    assert 'id="search-newest-only"' not in response.text
+    if connection.vendor == "postgresql":
+        # By weight (title, decision, minutes), then newest first.
+        assert titles(response) == [
+            "Havneplanen for Drammen",
+            "Budsjett 2022",
+            "Orienteringer 2024",
+            "Orienteringer 2023",
+            "Orienteringer 2021",
+        ]
+    else:  # no ranking on SQLite: a title with the word first, then newest first
+        assert titles(response)[0] == "Havneplanen for Drammen"
+
+
+def test_newest_first_goes_through_every_match_of_a_frequent_word(
+    client, body_x, secretary, monkeypatch
+):
+    monkeypatch.setattr(search_module, "NEWEST", 3)
+    for year in (2019, 2023, 2021):
+        meeting = make_meeting(body_x, start=datetime.datetime(year, 3, 14, 10, tzinfo=OSLO))
+        for n in range(9):
+            make_item(meeting, title=f"Sykkelvei {year}-{n}")
+        bring_to(meeting, "published", secretary)
+        index_meeting(meeting)
+
+    first = search(client, "sykkelvei", sortering="dato")
+    second = search(client, "sykkelvei", sortering="dato", side=2)
+
+    expected = [row.title for row in matching("sykkelvei", order="date")]
+    assert len(expected) == 27
+    assert titles(first) + titles(second) == expected
+    assert expected[0].startswith("Sykkelvei 2023") and expected[-1].startswith("Sykkelvei 2019")
+    assert not first.context["results"].newest_only
+    assert 'id="search-newest-only"' not in first.text
+
+
 def test_excerpts_are_escaped_except_the_marks(client, body_x, secretary):
     published_meeting(
         body_x,
@@ -300,19 +387,22 @@ def test_more_results_are_a_link_to_the_next_page(client, body_x, secretary):
 # Cost
 
 
-@pytest.mark.parametrize("rows", [1, 25])
+@pytest.mark.parametrize("rows, newest", [(1, 1000), (25, 1000), (25, 10)])
+@pytest.mark.parametrize("order", ["relevans", "dato"])
 def test_the_search_costs_two_queries_whatever_the_hits(
-    client, body_x, secretary, django_assert_num_queries, rows
+    client, body_x, secretary, django_assert_num_queries, monkeypatch, rows, newest, order
 ):
+    monkeypatch.setattr(search_module, "NEWEST", newest)
     published_meeting(
         body_x,
         secretary,
         [{"title": f"Vannforsyning {n}", "minutes_text": "Om vannverket."} for n in range(rows)],
     )
-    # 1 the page's ids in order (the GIN index on PostgreSQL, LIKE on SQLite),
-    # 2 the shown rows with body and cooperation, and on PostgreSQL their ts_headline excerpts
+    # 1 the page's ids in order (the GIN index on PostgreSQL, which also counts the matches up
+    # to NEWEST + 1 and, when there are more, takes the newest through the date index; LIKE on
+    # SQLite), 2 the shown rows with body and cooperation, and on PostgreSQL their excerpts
     with django_assert_num_queries(2):
-        response = search(client, "vannforsyning")
+        response = search(client, "vannforsyning", sortering=order)
 
     assert len(response.context["results"].hits) == min(rows, PAGE_SIZE)
 
@@ -395,19 +485,41 @@ def many_cases(meeting, count: int) -> None:
     )
 
 
+def executed_scans(query: str, order: str) -> list[str]:
+    """The scans EXPLAIN ANALYZE shows as run for the page query (not the branches skipped)."""
+    sql, params = page_query(query, order=order)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+    return [line.strip(" ->") for line in plan if "Scan" in line and "never executed" not in line]
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("order", ["rank", "date"])
-def test_both_orders_of_a_rare_word_use_the_gin_index(body_x, secretary, order):
+def test_both_orders_ask_the_gin_index_and_walk_the_dates_only_for_a_frequent_word(
+    body_x, secretary, order
+):
     meeting, _items = published_meeting(
         body_x, secretary, [{"title": "Skredsikring i Nordre Follo"}]
     )
     # 6,000 rows, rebuilt (which merges GIN's pending list and analyses the table): enough
-    # for the planner to choose the index by itself, so enable_seqscan stays on. The rare
-    # word is the trap's case: "newest first" must not scan everything testing each row.
+    # for the planner to choose by itself, so enable_seqscan stays on. The rare word is the
+    # trap's case: "newest first" must not walk the date index testing every row.
     many_cases(meeting, 3000)
     rebuild_index()
+    gin = "Bitmap Index Scan on search_document_vector"
 
-    plan = matching("skredsikring", order=order).values_list("pk")[: PAGE_SIZE + 1].explain()
+    rare = executed_scans("skredsikring", order)
 
-    assert "search_document_vector" in plan, plan
-    assert "Seq Scan" not in plan, plan
+    assert any(scan.startswith(gin) for scan in rare), rare
+    assert not any("Seq Scan" in scan or "search_document_newest" in scan for scan in rare), rare
+
+    # "kommune" is in every row (more than NEWEST): the GIN index counts NEWEST + 1 of them,
+    # then the newest are taken walking the date index; nothing reads the whole table.
+    frequent = executed_scans("kommune", order)
+
+    assert any(scan.startswith(gin) for scan in frequent), frequent
+    assert any(
+        scan.startswith("Index Scan Backward using search_document_newest") for scan in frequent
+    ), frequent
+    assert not any("Seq Scan" in scan for scan in frequent), frequent

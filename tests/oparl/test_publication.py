@@ -260,3 +260,13 @@ def test_responses_are_json_open_to_every_origin(api, coop_a):
     data = response.json()
     assert data["legislativeTerm"]
     assert data["created"] <= data["modified"]
+
+
+def test_the_system_names_the_licence_of_everything_it_publishes(api, schemas, settings):
+    system = get(api, "system")
+    assert system["license"] == "https://data.norge.no/nlod/no/2.0"
+    schemas.validate(system)
+    settings.OPARL_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+    assert get(api, "system")["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    settings.OPARL_LICENSE = ""
+    assert "license" not in get(api, "system")

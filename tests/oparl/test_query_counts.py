@@ -20,6 +20,7 @@ from tests.factories import (
     make_organisation,
     make_person,
 )
+from tests.oparl.documents import store_minutes, store_notice
 
 API = "http://moter.example.no/oparl/v1/"
 
@@ -55,6 +56,13 @@ def world(coop_a, body_x, settings, tmp_path):
             make_item(meeting, case=case, decision="Vedtatt.", outcome="adopted")
             make_item(meeting, case=related, decision="Tatt til orientering.", outcome="noted")
             make_attendance(meeting, person)
+            store_minutes(meeting)
+            store_minutes(meeting, b"%PDF rettet")  # a correction: the latest version counts
+            store_notice(meeting)
+            store_notice(meeting, b"%PDF tilleggsinnkalling")  # a supplementary notice
+            # The members' version, of a higher version number: never shown, never queried.
+            for version in range(3):
+                store_notice(meeting, b"%%PDF medlemmer %d" % version, audience="members")
         return {"coop": coop_a.pk, "body": body_x.pk, "meeting": meeting.pk, "case": related.pk}
 
     return build
@@ -70,8 +78,10 @@ LISTS = {
     "body/{coop}/people": 3,
     # 1 the cooperation; 2 the memberships
     "body/{coop}/memberships": 2,
-    # 1 the cooperation; 2 the meetings with body, 3 their items with cases, 4 participants
-    "body/{coop}/meetings": 4,
+    # 1 the cooperation; 2 the meetings with body, 3 their items with cases, 4 participants,
+    # 5 their minutes PDFs' latest versions with checksums, 6 their public notice PDFs' latest
+    # versions with checksums
+    "body/{coop}/meetings": 6,
     # 1 the cooperation; 2 the meetings with a place
     "body/{coop}/locations": 2,
     # 1 the cooperation; 2 the items with meeting and case
@@ -81,19 +91,27 @@ LISTS = {
     # 1 the cooperation; 2 the cases with cooperation, 3 their treatments, 4 their files,
     # 5 the public cases they refer to
     "body/{coop}/papers": 5,
-    # 1 the cooperation; 2 the case documents; 3 the attachments with case and checksum
-    "body/{coop}/files": 3,
+    # 1 the cooperation; 2 the case documents; 3 the attachments with case and checksum;
+    # 4 the meetings with published minutes PDFs, with body, 5 the PDFs' latest versions;
+    # 6 the meetings with public notice PDFs, with body, 7 the PDFs' latest versions
+    "body/{coop}/files": 7,
     # 1 the cooperation with the start of its first public meeting (terms are derived)
     "body/{coop}/legislative-terms": 1,
-    # 1 the body exists; 2 its meetings, 3 their items, 4 participants
-    "organization/{body}/meetings": 4,
+    # 1 the body exists; 2 its meetings, 3 their items, 4 participants, 5 minutes PDFs,
+    # 6 notice PDFs
+    "organization/{body}/meetings": 6,
     # 1 the body exists; 2 its items with a case
     "organization/{body}/consultations": 2,
 }
 # Object -> queries: the object and what it embeds.
 OBJECTS = {
-    # 1 the meeting with body, 2 its items with cases, 3 who attended
-    "meeting/{meeting}": 3,
+    # 1 the meeting with body, 2 its items with cases, 3 who attended, 4 its minutes PDF,
+    # 5 its notice PDF
+    "meeting/{meeting}": 5,
+    # 1 the meeting with body, 2 the latest version of its minutes PDF with checksum
+    "file/minutes/{meeting}": 2,
+    # 1 the meeting with body, 2 the latest public version of its notice PDF with checksum
+    "file/notice/{meeting}": 2,
     # 1 the case, 2 its treatments, 3 its files, 4 the cases it refers to
     "paper/{case}": 4,
     # 1 the body, 2 its memberships
@@ -142,3 +160,17 @@ def test_the_paper_of_many_treatments_costs_the_same(api, world, django_assert_n
     with django_assert_num_queries(OBJECTS["paper/{case}"]):
         paper = api.get(API + f"paper/{ids['case']}").json()
     assert len(paper["consultation"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+def test_every_meeting_of_a_page_embeds_its_notice_and_minutes_pdfs_for_the_same_queries(
+    api, world, django_assert_num_queries, rows
+):
+    ids = world(rows)
+    with django_assert_num_queries(LISTS["body/{coop}/meetings"]):
+        meetings = api.get(API + "body/{coop}/meetings".format(**ids)).json()["data"]
+    assert len(meetings) == rows
+    assert all(m["resultsProtocol"]["fileName"].endswith("-v2.pdf") for m in meetings)
+    # The latest public version of the notice, never the members' (v3).
+    assert all(m["invitation"]["fileName"].endswith("-v2.pdf") for m in meetings)
+    assert not [m for m in meetings if "medlemmer" in m["invitation"]["fileName"]]

@@ -8,6 +8,7 @@ nothing a draft or an exempt case holds may appear anywhere.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 from collections import Counter, deque
@@ -24,7 +25,9 @@ from django.test import Client, override_settings
 from cases.models import Attachment, Case
 from cooperation.models import Person
 from meetings.demo import DRAFT_MARKER, EXEMPT_MARKER
-from meetings.models import AgendaItem, Meeting
+from meetings.documents import NoticeDocument
+from meetings.models import AgendaItem, Meeting, MinutesDocument
+from tests.oparl.documents import store_minutes, store_notice
 
 HOST = "moter.example.no"
 API = f"http://{HOST}/oparl/v1/"
@@ -113,12 +116,18 @@ class Walk:
             assert created <= modified, obj["id"]
             self.objects.setdefault(obj["id"], obj)
 
-    def ids(self, oparl_type: str) -> set[int]:
-        return {
-            int(url.rstrip("/").rsplit("/", 1)[-1])
-            for url, obj in self.objects.items()
-            if obj["type"] == SCHEMA + oparl_type and "/document/" not in url
-        }
+    def ids(self, oparl_type: str, under: str = "") -> set[int]:
+        """The ids of the objects of a type; of Files, those at file/<under> ("document/",
+        "minutes/"; "" for the attachments)."""
+        found = set()
+        for url, obj in self.objects.items():
+            path, _, pk = url.removeprefix(API).rpartition("/")
+            if obj["type"] != SCHEMA + oparl_type:
+                continue
+            if oparl_type == "File" and path != f"file/{under}".rstrip("/"):
+                continue
+            found.add(int(pk))
+        return found
 
     @property
     def text(self) -> str:
@@ -136,6 +145,25 @@ def walk(django_db_setup, django_db_blocker, schemas, tmp_path_factory) -> Walk:
         transaction.atomic(),
     ):
         call_command("load_demo", stdout=io.StringIO())
+        # Their minutes as stored PDFs (not laid out: WeasyPrint would take minutes), one
+        # corrected; and a PDF stored too early for a meeting not yet published.
+        for n, meeting in enumerate(Meeting.objects.with_published_minutes().order_by("pk")):
+            store_minutes(meeting, f"%PDF-1.7 referat {n}".encode())
+            if n == 0:
+                store_minutes(meeting, b"%PDF-1.7 rettet referat")
+        store_minutes(Meeting.objects.public().exclude(state=Meeting.State.PUBLISHED).first())
+        # Their notices: the public and the members' version (which must never show), one
+        # with a supplementary notice, one with the members' version only (its public one
+        # failed to render), and one stored for a meeting still planned.
+        members = []
+        for n, meeting in enumerate(Meeting.objects.public().order_by("pk")):
+            if n != 1:
+                store_notice(meeting, f"%PDF-1.7 innkalling {n}".encode())
+            if n == 0:
+                store_notice(meeting, b"%PDF-1.7 tilleggsinnkalling")
+            secret = f"%PDF-1.7 innkalling {n}, medlemmenes versjon".encode()
+            members.append((store_notice(meeting, secret, audience="members"), secret))
+        store_notice(Meeting.objects.filter(notice_sent_at__isnull=True).first())
         call_command("oparl_checksums", stdout=io.StringIO())
         # The demo people have no e-mail addresses; give them some the API must not show.
         Person.objects.update(
@@ -145,6 +173,10 @@ def walk(django_db_setup, django_db_blocker, schemas, tmp_path_factory) -> Walk:
         result.expected = expected_ids()
         result.emails = [e for e in Person.objects.values_list("email", flat=True) if e]
         result.planned = Meeting.objects.filter(notice_sent_at__isnull=True).count()
+        result.members_versions = [
+            (document.download_name, document.sha256, hashlib.sha512(secret).hexdigest())
+            for document, secret in members
+        ]
         transaction.set_rollback(True)
     return result
 
@@ -158,6 +190,12 @@ def expected_ids() -> dict[str, set[int]]:
         "Paper": Case.objects.filter(pk__in=on_public_agenda),
         "File": Attachment.objects.filter(
             is_exempt=False, case__is_exempt=False, case__in=on_public_agenda
+        ),
+        "File minutes/": Meeting.objects.with_published_minutes().filter(
+            pk__in=MinutesDocument.objects.values("meeting")
+        ),
+        "File notice/": Meeting.objects.public().filter(
+            pk__in=NoticeDocument.objects.filter(audience="public").values("meeting")
         ),
     }
     return {kind: set(rows.values_list("pk", flat=True)) for kind, rows in ids.items()}
@@ -211,8 +249,11 @@ def test_every_portal_link_in_the_api_answers(walk):
 
 def test_the_walk_reaches_every_public_meeting_item_case_and_file_and_nothing_else(walk):
     assert walk.planned  # the demo has planned meetings, which must not be found
-    for oparl_type, ids in walk.expected.items():
-        assert walk.ids(oparl_type) == ids, oparl_type
+    assert walk.expected["File minutes/"]
+    assert walk.expected["File notice/"]
+    for key, ids in walk.expected.items():
+        oparl_type, _, under = key.partition(" ")
+        assert walk.ids(oparl_type, under) == ids, key
 
 
 def test_no_draft_or_exempt_text_appears_anywhere(walk):
@@ -237,9 +278,26 @@ def test_minutes_appear_only_for_published_meetings(walk):
             continue
         published = obj["meetingState"] == "referat publisert"
         assert ("participant" in obj) == published, obj["id"]
+        assert ("resultsProtocol" in obj) == published, obj["id"]
         for item in obj["agendaItem"]:
             if not published:
                 assert not {"result", "resolutionText", "moteportal:minutesText"} & set(item)
+
+
+def test_invitations_are_the_public_notice_and_nothing_of_the_members_version_shows(walk):
+    invited = {
+        int(obj["id"].rpartition("/")[2])
+        for obj in walk.objects.values()
+        if obj["type"] == SCHEMA + "Meeting" and "invitation" in obj
+    }
+    assert invited == walk.expected["File notice/"]
+    text = walk.text
+    assert walk.members_versions
+    for name, sha256, sha512 in walk.members_versions:
+        assert name not in text
+        assert sha256 not in text
+        assert sha512 not in text
+    assert not [url for url in walk.portal if "innkalling-medlemmer" in url]
 
 
 def test_exempt_items_show_only_their_public_title_and_legal_basis(walk):
@@ -278,11 +336,34 @@ def test_every_list_page_but_the_last_has_a_next_link(walk):
 
 
 def test_embedded_objects_are_the_objects_themselves(walk):
-    """An embedded agenda item is the agenda item its own URL answers."""
+    """An embedded agenda item or minutes PDF is the object its own URL answers."""
+    checked = 0
     for url, document in walk.documents.items():
         if document.get("type") == SCHEMA + "Meeting":
             for item in document["agendaItem"]:
                 assert walk.documents[item["id"]] == item, url
+            for prop in ("invitation", "resultsProtocol"):
+                if prop in document:
+                    pdf = document[prop]
+                    assert walk.documents[pdf["id"]] == pdf, url
+                    assert pdf["sha512Checksum"]
+                    checked += 1
+    assert checked
+
+
+def test_list_pages_embed_agenda_items_without_their_long_texts(walk):
+    """…which the items themselves (at their URL, in their list) have."""
+    texts = {"resolutionText", "moteportal:minutesText"}
+    in_lists = [
+        item
+        for url, page in walk.documents.items()
+        if "data" in page and "/meetings" in url
+        for meeting in page["data"]
+        for item in meeting.get("agendaItem", [])
+    ]
+    assert in_lists
+    assert not [item["id"] for item in in_lists if texts & set(item)]
+    assert any(texts & set(walk.documents[item["id"]]) for item in in_lists)
 
 
 def test_links_keep_to_this_host(walk):
