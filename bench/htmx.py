@@ -272,7 +272,7 @@ class AttendanceForm:
         return urlencode(self.base + extra)
 
 
-def attendance_in_process(form: AttendanceForm, cookie: str, samples: int = 15) -> dict:
+def attendance_in_process(form: AttendanceForm, cookie: str, samples: int = 10) -> dict:
     """One secretary alone, in this process: the save (POST, answered with a redirect) and the
     page it redirects to (GET), each with its database time and query count."""
     import statistics

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_htmx",
+    # The task queue's table and `manage.py db_worker` (TASKS below, ADR 0009).
+    "django_tasks_db",
     "cooperation",
     "cases",
     "meetings",
@@ -154,6 +156,20 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+
+# PDF work runs off the request workers (ADR 0009, docs/operations.md): "database" stores each
+# task for `manage.py db_worker`; "immediate" runs it inside the request, so development and
+# tests need no worker. Production (debug off) defaults to the database.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = os.environ.get("DJANGO_TASKS_BACKEND") or ("immediate" if DEBUG else "database")
+if _tasks_backend not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {_tasks_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks_backend]}}
 
 # Mail: the console in development, SMTP in production (DJANGO_EMAIL_* variables).
 _email_backend = os.environ.get(

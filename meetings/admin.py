@@ -1,6 +1,8 @@
 from django.contrib import admin
 
+from .approvals import Approval, Comment, Correction
 from .models import AgendaItem, Attendance, Meeting, MeetingEvent
+from .outbox import OutgoingEmail
 from .oparl.withdrawals import RecordingWithdrawalsAdmin
 
 
@@ -46,7 +48,16 @@ class MeetingAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
     list_filter = ["body__cooperation", "state", "body"]
     search_fields = ["title", "body__name", "place"]
     date_hierarchy = "start"
-    readonly_fields = ["state", "notice_sent_at", "published_at"]
+    readonly_fields = [
+        "state",
+        "notice_sent_at",
+        "published_at",
+        "approval_rule",
+        "approval_deadline",
+        "approved_at",
+        "approved_digest",
+        "corrected_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         # After the notice the numbers depend on the body and the year of the start.
@@ -66,7 +77,50 @@ class AgendaItemAdmin(admin.ModelAdmin):
     readonly_fields = ["version", "meeting"]
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
+        if obj and obj.meeting.minutes_locked:
+            # Approved minutes change only by a formal correction (the workspace), which
+            # keeps both texts; the exemption may still be changed to withhold more.
+            return [*self.readonly_fields, *sorted(AgendaItem.MINUTES_FIELDS), "disqualified"]
         return self.readonly_fields if obj else ["version"]
 
     autocomplete_fields = ["case", "disqualified", "established_bodies"]
     list_select_related = ["meeting__body", "case"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: readable in the admin, never written there."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Approval)
+class ApprovalAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "person", "at", "lapsed_at"]
+    list_select_related = ["meeting__body", "person"]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "author_name", "at"]
+    list_select_related = ["meeting__body"]
+
+
+@admin.register(Correction)
+class CorrectionAdmin(ReadOnlyAdmin):
+    list_display = ["item", "by", "at"]
+    list_select_related = ["item__meeting__body", "by"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ["meeting", "to", "subject", "status", "attempts", "created"]
+    list_filter = ["status"]
+    search_fields = ["to", "subject"]
+    list_select_related = ["meeting__body"]

@@ -1,19 +1,21 @@
 """The published minutes and the notice as stored, checksummed PDF/A files, one per version.
 
-`publish_minutes_document` is called when minutes are published (and again after a formal
-correction); `publish_notice_documents` when the notice and a supplementary notice are sent,
-for the public version and the members' version. A new version is rendered only when the
-document would read differently from the latest stored one; that is decided on a hash of the
-HTML, so an unchanged document is never laid out twice. The file is written under a temporary
-name and renamed into place, so a half-written file can never be served, and its SHA-256 is
-taken of the bytes on disk. Downloads are served from storage (`meetings/views/documents.py`),
-never re-rendered.
+`publish_minutes_document` stores the minutes once they are published (and again after a
+formal correction or a change to a case on the agenda); `publish_notice_documents` the notice
+once it or a supplementary notice is sent (and again after a case change), in the public
+version and the members' version. Requests never call them: they enqueue the tasks in
+`meetings/tasks.py`, which the task worker runs (ADR 0009); the commands `render_minutes_pdfs`
+and `render_notice_pdfs` call them directly. A new version is rendered only when the document
+would read differently from the latest stored one; that is decided on a hash of the HTML, so
+an unchanged document is never laid out twice. The file is written under a temporary name and
+renamed into place, so a half-written file can never be served, and its SHA-256 is taken of
+the bytes on disk. Downloads are served from storage (`meetings/views/documents.py`), never
+re-rendered.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import tempfile
 
@@ -32,8 +34,6 @@ from django.utils.translation import gettext_lazy as _
 from cooperation.domain import DomainError
 
 from .models import Meeting
-
-logger = logging.getLogger(__name__)
 
 SHA256_LENGTH = 64
 NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
@@ -203,18 +203,6 @@ def publish_notice_documents(meeting: Meeting) -> dict[str, NoticeDocument]:
         document.meeting = meeting
         documents[audience] = document
     return documents
-
-
-def try_publish_notice_documents(meeting: Meeting) -> bool:
-    """publish_notice_documents at the moment a notice goes out: the notice is sent by then,
-    so a failed render is logged and answered with False, never raised (`manage.py
-    render_notice_pdfs` makes the documents later)."""
-    try:
-        publish_notice_documents(meeting)
-    except Exception:  # any failure: the notice itself must not be lost to it
-        logger.exception("The notice PDFs of meeting %s could not be made", meeting.pk)
-        return False
-    return True
 
 
 def store_version(

@@ -19,7 +19,6 @@ from icalendar import Calendar, Event, vCalAddress
 
 from cooperation.models import Membership
 
-from .documents import NoticeDocument
 from .models import Meeting, MeetingEvent
 from .outbox import OutgoingEmail, queue
 
@@ -85,10 +84,9 @@ def send_notice_emails(
     items = list(meeting.items.select_related("case"))
     added = list(meeting.supplementary_items().select_related("case")) if supplementary else []
     # A link, never an attachment: the notice with its case documents can be large, and the
-    # members' version is fetched only by those who log in. No link if it could not be made.
-    pdf_url = ""
-    if meeting.notice_documents.filter(audience=NoticeDocument.Audience.MEMBERS).exists():
-        pdf_url = urljoin(url, reverse("meetings:notice_pdf_members", args=[meeting.pk]))
+    # members' version is fetched only by those who log in. The address is stable, so the
+    # link goes out before the task worker has stored the PDF (the address says so until).
+    pdf_url = urljoin(url, reverse("meetings:notice_pdf_members", args=[meeting.pk]))
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "meeting": meeting,

@@ -412,10 +412,8 @@ def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, 
     """SQL and parameters of query 1: rows (id, newest_only) of one page plus one.
 
     A number, and everything on SQLite, pages through `matching`. Words on PostgreSQL go
-    through one query: the GIN index counts the matches up to NEWEST + 1; at most NEWEST are
-    ranked (or dated) all together, as `matching` orders them; with more, relevance ranks the
-    NEWEST newest matches, taken newest first through the date index, and newest first takes
-    the page's rows through it, which is exact for every match (ADR 0008, `_page_sql`).
+    through `_page_sql`: by relevance, the NEWEST newest matches are ranked (all of them when
+    there are no more); newest first is exact for every match (ADR 0008).
     """
     offset = (page - 1) * PAGE_SIZE
     number = parse_number(query)
@@ -429,47 +427,92 @@ def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, 
     params = {
         "config": CONFIG,
         "query": query,
+        "table": SearchDocument._meta.db_table,
         "newest": NEWEST,
-        "probe": NEWEST + 1,
         "limit": PAGE_SIZE + 1,
         "offset": offset,
-        "depth": offset + PAGE_SIZE + 1,
+        # How many of the newest matches are needed: one more than NEWEST to know whether
+        # there are more, or down to this page when newest first.
+        "depth": NEWEST + 1 if order == "rank" else offset + PAGE_SIZE + 1,
+        "walk_cost": WALK_COST,
+        "walk_limit": WALK_LIMIT,
     }
     return _page_sql(order), params
 
 
+# Walking the date index newest first tests each row it passes against the query, which
+# reads the row's vector out of line (3-6 µs a row on the benchmark data); the GIN index
+# finds every match instead, for 1-2 µs each. So the walk is tried only when the column's
+# statistics say it is the cheaper (it passes depth / frequency rows, the GIN index reads
+# frequency × rows matches, and one row passed costs WALK_COST matches read), and it is given
+# up after WALK_LIMIT rows, for the GIN index, if the statistics were wrong (ADR 0008).
+WALK_COST = 3
+WALK_LIMIT = 12_000
+
+
 def _page_sql(order: str) -> str:
-    """Query 1 for words on PostgreSQL, by relevance or newest first (see `page_query`)."""
+    """Query 1 for words on PostgreSQL (parameters from `page_query`).
+
+    `stats`: the frequency of the query's rarest word, from the statistics ANALYZE keeps for
+    the vector column (most_common_elems; 0 for a word not among them), and the row count.
+    `walk`: when they promise it is cheaper, the newest matches found by walking the date
+    index newest first, at most `depth` of them and at most WALK_LIMIT rows tested.
+    `candidates`: the walk's rows if it found `depth`, else the newest `depth` matches found
+    through the GIN index. The tsquery given to that branch is a subquery, so the planner
+    prices it as a rare query and takes the GIN index even for a frequent word (a sequential
+    scan would read every row's vector). Every branch is guarded by a condition PostgreSQL
+    checks once before running it (One-Time Filter).
+    The walk's index is on an expression (migration 0008) that only this query names: no
+    other query, "newest first" among them, can walk it testing every row for a rare word.
+    """
     table = SearchDocument._meta.db_table
     tsquery = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
     if order == "date":
-        # Every match when there are at most NEWEST, else the newest down to this page
-        # through the date index: exact either way.
-        flag, depth, order_by = "false", "depth", "c.date DESC, c.id DESC"
+        select = f"""SELECT id, false AS newest_only FROM candidates
+ORDER BY date DESC, id DESC"""
     else:
-        # Every match when there are at most NEWEST, else the NEWEST newest.
-        flag, depth = "(SELECT many FROM counted)", "newest"
-        order_by = f"ts_rank(c.search_vector, {tsquery}) DESC, c.date DESC, c.id DESC"
-    # `probe`: the first NEWEST + 1 matches the GIN index finds (a query of exclusions only,
-    # querytree 'T', is refused before any scan); `many`: whether there were more than NEWEST.
-    # Each branch of the UNION has a condition on `many` alone, which PostgreSQL checks once
-    # before running the branch (a One-Time Filter), so a rare query never walks the date
-    # index, and a frequent one never ranks more than NEWEST rows.
+        # The NEWEST newest candidates (all of them when there are no more), by relevance.
+        select = f"""SELECT id, found > %(newest)s AS newest_only FROM (
+    SELECT id, date, search_vector, count(*) OVER () AS found,
+           row_number() OVER (ORDER BY date DESC, id DESC) AS age
+    FROM candidates
+) c
+WHERE age <= %(newest)s
+ORDER BY ts_rank(search_vector, {tsquery}) DESC, date DESC, id DESC"""
     return f"""
-WITH probe AS MATERIALIZED (
-    SELECT id, date, search_vector FROM {table}
+WITH stats AS (
+    SELECT coalesce(min(coalesce(frequent.freq, 0)), 0) AS freq,
+           (SELECT reltuples FROM pg_class WHERE oid = %(table)s::regclass) AS total
+    FROM unnest(tsvector_to_array(to_tsvector(%(config)s::regconfig, %(query)s))) word (lexeme)
+    LEFT JOIN (
+        SELECT elem.lexeme, elem.freq
+        FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs)
+            elem (lexeme, freq)
+        WHERE schemaname = current_schema() AND tablename = %(table)s
+            AND attname = 'search_vector'
+    ) frequent USING (lexeme)
+), walk AS MATERIALIZED (
+    SELECT id, date, search_vector FROM (
+        SELECT id, date, search_vector FROM {table}
+        WHERE (SELECT freq * freq * total >= %(walk_cost)s * %(depth)s
+                      AND 2 * %(depth)s <= freq * %(walk_limit)s FROM stats)
+        ORDER BY timezone('UTC', date) DESC, id DESC
+        LIMIT %(walk_limit)s
+    ) newest
     WHERE search_vector @@ {tsquery} AND querytree({tsquery}) <> 'T'
-    LIMIT %(probe)s
-), counted AS (SELECT count(*) > %(newest)s AS many FROM probe)
-SELECT c.id, {flag} AS newest_only FROM (
-    SELECT id, date, search_vector FROM probe WHERE NOT (SELECT many FROM counted)
+    LIMIT %(depth)s
+), candidates AS (
+    SELECT id, date, search_vector FROM walk
+    WHERE (SELECT count(*) FROM walk) = %(depth)s
     UNION ALL (
         SELECT id, date, search_vector FROM {table}
-        WHERE search_vector @@ {tsquery} AND (SELECT many FROM counted)
-        ORDER BY date DESC, id DESC LIMIT %({depth})s
+        WHERE search_vector @@ (SELECT {tsquery}) AND querytree({tsquery}) <> 'T'
+            AND (SELECT count(*) FROM walk) < %(depth)s
+        ORDER BY date DESC, id DESC
+        LIMIT %(depth)s
     )
-) c
-ORDER BY {order_by}
+)
+{select}
 LIMIT %(limit)s OFFSET %(offset)s"""
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
         approval.email_send_again,
         name="email_send_again",
     ),
+    path("moter/<int:pk>/lag-pdf/", secretariat.meeting_pdfs_make, name="meeting_pdfs_make"),
     path(
         "moter/<int:pk>/<slug:action>/",
         secretariat.meeting_transition,

@@ -138,6 +138,8 @@ MATRIX = {
         POST_ONLY,
     ),
     "meetings:item_correction": (lambda w: {"pk": w["held_item"].pk}, SECRETARIAT_OBJECT),
+    # The planned meeting has no PDF to make yet: the secretary's POST is told so, cheaply.
+    "meetings:meeting_pdfs_make": (lambda w: {"pk": w["planned"].pk}, POST_ONLY),
     "meetings:member_home": (lambda w: {}, MEMBER_PAGE),
     "meetings:member_meeting": (lambda w: {"pk": w["published"].pk}, MEMBER_OBJECT),
     "meetings:member_comment": (lambda w: {"pk": w["published"].pk}, POST_ONLY),

@@ -54,9 +54,18 @@ def test_production_uses_host_only_secure_cookies():
         ({**PRODUCTION, "DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS must be set"),
         ({**PRODUCTION, "DJANGO_DEMO": "1"}, "DJANGO_DEMO must be off"),
         ({**PRODUCTION, "DJANGO_DEBUG": "1"}, "set DJANGO_DEBUG=0 in production"),
+        ({"DJANGO_TASKS_BACKEND": "celery"}, "DJANGO_TASKS_BACKEND must be one of"),
     ],
 )
 def test_bad_settings_stop_the_start_with_a_clear_message(env, complaint):
     result = manage("check", **env)
     assert result.returncode != 0
     assert complaint in result.stderr
+
+
+def test_production_renders_pdfs_in_the_database_backed_task_worker():
+    code = "from django.conf import settings as s; print(s.TASKS['default']['BACKEND'])"
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.strip().splitlines()[-1] == "django_tasks_db.DatabaseBackend"
+    result = manage("shell", "-c", code, **PRODUCTION, DJANGO_TASKS_BACKEND="immediate")
+    assert result.stdout.strip().splitlines()[-1].endswith("ImmediateBackend")

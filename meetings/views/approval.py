@@ -16,11 +16,11 @@ from cooperation.domain import DomainError
 from ..approval_forms import CorrectionForm, RecordApprovalForm, SendForApprovalForm, WithdrawForm
 from ..approval_mail import MailReport, send_approval_requests
 from ..approvals import Approval, Comment, Correction
-from ..documents import publish_minutes_document
 from ..forms import MinutesForm
 from ..models import EditConflict, Meeting
 from ..outbox import OutgoingEmail
-from .secretariat import secretariat_required, staff_item, staff_meeting
+from ..tasks import render_states
+from .secretariat import make_pdfs, secretariat_required, staff_item, staff_meeting
 
 
 def workspace(meeting: Meeting) -> HttpResponse:
@@ -164,9 +164,13 @@ def item_correction(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The correction is recorded."))
                 if meeting.minutes_are_public:
-                    # A new version of the stored PDF; the old one is kept.
-                    publish_minutes_document(meeting)
-                    messages.success(request, _("The published minutes and their PDF show it."))
+                    # A new version of the stored PDF, made by the task worker; the old one
+                    # is kept, and served until the new one is stored.
+                    make_pdfs(request, meeting, minutes=True)
+                    messages.success(
+                        request,
+                        _("The published minutes show it; their new PDF is being made."),
+                    )
                 return redirect("meetings:meeting_log", pk=meeting.pk)
     else:
         form = CorrectionForm(instance=item, initial={"version": item.version})
@@ -202,6 +206,7 @@ def meeting_log(request: HttpRequest, pk: int) -> HttpResponse:
                 "item", "by"
             ),
             "documents": meeting.minutes_documents.all(),
+            "pdf_renders": render_states(meeting) if meeting.notice_sent_at else {},
             "emails": meeting.outgoing_emails.select_related("person"),
         },
     )

@@ -12,7 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.shortcuts import render
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+)
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -77,12 +82,35 @@ def notice_pdf_members(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if document is None:
-        raise Http404(_("This notice has not been sent as a PDF."))
+        return members_notice_being_made(request, pk)
     if not document.readable:
         raise PermissionDenied(
             _("Only the body's members and the secretariat may read the members' version.")
         )
     return stored_document(request, document, public=False)
+
+
+def members_notice_being_made(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice is sent, but the task worker has not stored its PDF yet: the link in the
+    notice e-mail says so (503, try again shortly) to those who may read it."""
+    same = Meeting.objects.filter(pk=OuterRef("pk"))
+    meeting = (
+        Meeting.objects.filter(pk=pk, notice_sent_at__isnull=False)
+        .annotate(
+            readable=Exists(same.staffed_by(request.user)) | Exists(same.for_member(request.user))
+        )
+        .first()
+    )
+    if meeting is None:
+        raise Http404(_("This notice has not been sent as a PDF."))
+    if not meeting.readable:
+        raise PermissionDenied(
+            _("Only the body's members and the secretariat may read the members' version.")
+        )
+    response = render(request, "meetings/pdf_being_made.html", {"meeting": meeting}, status=503)
+    response["Retry-After"] = "30"
+    add_never_cache_headers(response)
+    return response
 
 
 def stored_document(

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.tasks import TaskResultStatus
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,6 @@ from cases.richtext import plain_text
 from cooperation.domain import DomainError, NotAllowed
 from cooperation.models import Cooperation, Person
 
-from ..documents import publish_minutes_document, try_publish_notice_documents
 from ..forms import (
     AgendaCaseSearchForm,
     AgendaItemAddForm,
@@ -45,6 +45,7 @@ from ..models import AgendaItem, Attendance, EditConflict, FollowUp, Meeting
 from ..notices import send_notice_emails
 from ..oparl.withdrawals import recording_withdrawals
 from ..outbox import OutgoingEmail
+from ..tasks import make_minutes_document, make_notice_documents, render_states
 from .public import meeting_page_context
 
 UPCOMING_DAYS = 120
@@ -184,7 +185,10 @@ def render_agenda(
 @vary_on_headers("HX-Request")
 @secretariat_required
 def meeting_workspace(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_agenda(request, staff_meeting(request, pk))
+    meeting = staff_meeting(request, pk)
+    # Whether a PDF is being made or failed; before the notice there is none to make.
+    renders = render_states(meeting) if meeting.notice_sent_at and not request.htmx else {}
+    return render_agenda(request, meeting, pdf_renders=renders)
 
 
 def domain_refusal(request: HttpRequest, error: DomainError) -> None:
@@ -321,25 +325,16 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
             domain_refusal(request, error)
         else:
             messages.success(request, str(done))
-            # The notice PDFs come before the e-mails, which link to the members' version. The
-            # notice has gone out whatever happens here: a failed render is made by the command.
-            notice = action in {"send-innkalling", "send-tilleggsinnkalling"}
-            if notice and not try_publish_notice_documents(meeting):
-                messages.error(
-                    request,
-                    _(
-                        "The notice is sent, but its PDF could not be made. The operator "
-                        "can make it later with “manage.py render_notice_pdfs”."
-                    ),
-                )
+            # The PDFs are made by the task worker, not here. The e-mails link to the members'
+            # version at its stable address, which serves the PDF as soon as it is stored.
             if action == "send-innkalling":
+                make_pdfs(request, meeting, notice=True)
                 report_notice_emails(request, meeting)
             elif action == "send-tilleggsinnkalling":
+                make_pdfs(request, meeting, notice=True)
                 report_notice_emails(request, meeting, supplementary=True)
             elif action == "publiser":
-                # Rendered once per version and stored with its checksum; later downloads
-                # are served from storage. (Moving this to a task worker is issue 8's.)
-                publish_minutes_document(meeting)
+                make_pdfs(request, meeting, minutes=True)
         if request.htmx:
             return HttpResponseClientRedirect(meeting_url(meeting))
         return redirect(meeting_url(meeting))
@@ -422,6 +417,59 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
+def make_pdfs(
+    request: HttpRequest, meeting: Meeting, *, notice: bool = False, minutes: bool = False
+) -> None:
+    """Have the task worker make the meeting's notice PDFs or minutes PDF (meetings/tasks.py,
+    ADR 0009): the request only enqueues, and the pages say "being made" until they are
+    stored. Only the immediate backend (development, tests) renders here, so only it can fail
+    here; the worker's failures show on the workspace and the log, with a button to retry."""
+    failed = TaskResultStatus.FAILED
+    if notice and make_notice_documents.enqueue(meeting_id=meeting.pk).status == failed:
+        messages.error(
+            request,
+            _(
+                "The notice PDF of %(meeting)s could not be made. Try again with “Make the "
+                "PDFs again”, or the operator can make it with “manage.py render_notice_pdfs”."
+            )
+            % {"meeting": meeting},
+        )
+    if minutes and make_minutes_document.enqueue(meeting_id=meeting.pk).status == failed:
+        messages.error(
+            request,
+            _(
+                "The minutes PDF of %(meeting)s could not be made. Try again with “Make the "
+                "PDFs again”, or the operator can make it with “manage.py render_minutes_pdfs”."
+            )
+            % {"meeting": meeting},
+        )
+
+
+@require_POST
+@secretariat_required
+def meeting_pdfs_make(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the meeting's PDFs again, after a failed render: the notice once it is sent, the
+    minutes once published (a new version only where the text changed)."""
+    meeting = staff_meeting(request, pk)
+    if meeting.notice_sent_at is None:
+        messages.error(request, _("There is no PDF to make before the notice is sent."))
+    else:
+        make_pdfs(request, meeting, notice=True, minutes=meeting.minutes_are_public)
+        messages.success(request, _("The PDFs are being made."))
+    if request.POST.get("back") == "log":
+        return redirect("meetings:meeting_log", pk=meeting.pk)
+    return redirect(meeting_url(meeting))
+
+
+def refresh_stored_documents(request: HttpRequest, case: Case) -> None:
+    """A case changed after the notice went out (made exempt, its text or attachments): the
+    stored notice PDFs, and the minutes PDF once published, are made again, so what is served
+    is what the case now says (a new version only where the text changed)."""
+    meetings = Meeting.objects.filter(items__case=case, notice_sent_at__isnull=False).distinct()
+    for meeting in meetings:
+        make_pdfs(request, meeting, notice=True, minutes=meeting.minutes_are_public)
+
+
 @require_http_methods(["GET", "POST"])
 @secretariat_required
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -440,6 +488,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             with transaction.atomic(), recording_withdrawals(case):
                 form.save()
             messages.success(request, _("The case document is saved."))
+            refresh_stored_documents(request, case)
             return redirect("meetings:case_edit", pk=case.pk)
     elif request.method == "POST":
         attachment_form = AttachmentForm(request.POST, request.FILES, prefix="vedlegg")
@@ -457,6 +506,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             attachment.file.save(upload.name, upload, save=False)
             attachment.save()
             messages.success(request, _("The attachment is added."))
+            refresh_stored_documents(request, case)
             return redirect("meetings:case_edit", pk=case.pk)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -509,9 +559,15 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
                 # Under the meeting's lock: refused once approved, approvals of the old
                 # attendance lapse (Meeting.changing_minutes).
                 with meeting.changing_minutes(by=request.user):
-                    # The chair may move from one row to another: clear it first, so the
-                    # one-chair constraint holds at every statement.
-                    meeting.attendances.update(is_chair=False)
+                    # The chair may move from one row to another: clear it on every other
+                    # row first, so the one-chair constraint holds at every statement. Only
+                    # changed rows are saved, so the chair's own row is left as it is.
+                    chairs = [
+                        f.instance.pk for f in formset.forms if f.cleaned_data.get("is_chair")
+                    ]
+                    meeting.attendances.filter(is_chair=True).exclude(pk__in=chairs).update(
+                        is_chair=False
+                    )
                     formset.save()
             except IntegrityError:
                 messages.error(request, _("The attendance could not be saved; check the rows."))
@@ -641,7 +697,10 @@ def report_notice_emails(
     if report.failed:
         messages.error(
             request,
-            _("The e-mail to these could not be sent: %(names)s. Send it to them another way.")
+            _(
+                "The e-mail to these could not be sent yet: %(names)s. It is tried again by "
+                "itself; the meeting's log shows how it goes."
+            )
             % {"names": ", ".join(report.failed)},
         )
     if report.without_address:

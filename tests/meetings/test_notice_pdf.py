@@ -338,8 +338,12 @@ def test_a_failed_render_loses_no_notice_and_the_command_makes_it_later(
     assert planned.state == State.NOTICE_SENT
     assert "render_notice_pdfs" in response.text
     assert not planned.notice_documents.exists()
+    # The link's address is stable: it answers "being made" until the PDF is stored.
     [message] = mail.outbox
-    assert "innkalling-medlemmer.pdf" not in message.body
+    assert f"/moter/{planned.pk}/innkalling-medlemmer.pdf" in message.body
+    client.force_login(secretary_a)
+    waiting = client.get(members_url(planned))
+    assert waiting.status_code == 503 and waiting["Retry-After"] == "30"
 
     out = io.StringIO()
     call_command("render_notice_pdfs", stdout=out)
@@ -559,3 +563,31 @@ def test_two_publishers_at_once_store_one_version_per_audience(meeting):
         assert stored.count() == 1
         folder = f"notices/{meeting.pk}/{audience}"
         assert default_storage.listdir(folder)[1] == [f"{stored.get().sha256}.pdf"]
+
+
+@pytest.mark.django_db
+def test_a_case_made_exempt_after_the_notice_leaves_the_public_pdf(
+    client, meeting, documents, secretary_a
+):
+    budget = meeting.items.get(case__title="Budsjett 2027").case
+    assert BUDGET_BACKGROUND in pdf_text(documents[Audience.PUBLIC])
+    client.force_login(secretary_a)
+    response = client.post(
+        f"/sekretariat/saksframlegg/{budget.pk}/",
+        {
+            "case-title": budget.title,
+            "case-public_title": "Budsjett",
+            "case-kind": budget.kind,
+            "case-proposed_decision": BUDGET_PROPOSAL,
+            "case-background": BUDGET_BACKGROUND,
+            "case-assessment": BUDGET_ASSESSMENT,
+            "case-is_exempt": "on",
+            "case-exemption_basis": "Offl. § 23 første ledd",
+        },
+    )
+    assert response.status_code == 302, response.content
+    latest = NoticeDocument.objects.filter(meeting=meeting, audience=Audience.PUBLIC).first()
+    assert latest.version == 2
+    assert BUDGET_BACKGROUND not in pdf_text(latest)
+    served = b"".join(client.get(f"/moter/{meeting.pk}/innkalling.pdf").streaming_content)
+    assert hashlib.sha256(served).hexdigest() == latest.sha256

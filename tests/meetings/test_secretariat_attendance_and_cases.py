@@ -125,6 +125,15 @@ def test_the_chair_can_move_from_one_person_to_another(as_secretary, called):
 
 
 @pytest.mark.django_db
+def test_the_chair_stays_when_another_row_is_changed(as_secretary, called):
+    as_secretary.get(f"/sekretariat/moter/{called.pk}/fremmote/")
+    post_rows(as_secretary, called, {"Nina Mosseby": {"role": Attendance.Role.APOLOGIES}})
+    # Only the changed row is saved; the chair's own row is left as it was.
+    assert roster(called)["Eli Arnkværn Bryhni"].is_chair
+    assert roster(called)["Nina Mosseby"].role == Attendance.Role.APOLOGIES
+
+
+@pytest.mark.django_db
 def test_two_chairs_or_a_substitute_for_nobody_are_explained(as_secretary, called):
     as_secretary.get(f"/sekretariat/moter/{called.pk}/fremmote/")
     two = post_rows(as_secretary, called, {"Nina Mosseby": {"is_chair": "on"}})
