@@ -37,7 +37,10 @@ migrate: setup
 
 demo: migrate
 	$(PY) manage.py load_demo
+	@# The demo's meetings are imported, not published or sent through the workspace, so
+	@# their PDFs were never asked for; without them the pages would say "PDF-en lages …".
 	$(PY) manage.py render_minutes_pdfs
+	$(PY) manage.py render_notice_pdfs
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"

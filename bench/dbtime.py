@@ -29,28 +29,29 @@ def summary(values: list[float]) -> dict:
     }
 
 
-def the_two_queries(query: str) -> tuple[tuple[str, tuple], tuple[str, tuple] | None]:
+def the_two_queries(query: str) -> tuple[tuple[str, tuple | dict], tuple[str, tuple] | None]:
     """SQL and parameters of query 1 (the page's ids) and query 2 (the shown rows with their
     headlines) for page 1 ordered by relevance, exactly as find() builds them."""
-    from meetings.search import PAGE_SIZE, _shown_postgresql, matching, parse_number
+    from meetings.search import PAGE_SIZE, _shown_postgresql, page_query, parse_number
 
-    ids_query = matching(query, order="rank").values_list("pk", flat=True)[: PAGE_SIZE + 1]
-    first = ids_query.query.sql_with_params()
-    shown = list(ids_query)[:PAGE_SIZE]
+    first = page_query(query, order="rank")
+    with connection.cursor() as cursor:
+        cursor.execute(*first)
+        shown = [row[0] for row in cursor.fetchall()][:PAGE_SIZE]
     if not shown:
         return first, None
     rows_query = _shown_postgresql(shown, parse_number(query) or query)
     return first, rows_query.query.sql_with_params()
 
 
-def _run(cursor, sql: str, params: tuple) -> float:
+def _run(cursor, sql: str, params: tuple | dict) -> float:
     started = time.perf_counter()
     cursor.execute(sql, params)
     cursor.fetchall()
     return (time.perf_counter() - started) * 1000
 
 
-def explain(sql: str, params: tuple) -> str:
+def explain(sql: str, params: tuple | dict) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())

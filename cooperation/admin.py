@@ -9,6 +9,7 @@ from .models import (
     Membership,
     Organisation,
     Person,
+    RoleChange,
     StaffMembership,
 )
 
@@ -94,4 +95,24 @@ class LoginAttemptAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """The audit of role changes (cooperation/audit.py): read only, never deleted here."""
+
+    list_display = ["at", "actor_name", "action", "kind", "subject", "scope", "source"]
+    list_filter = ["kind", "action"]
+    search_fields = ["subject", "scope", "actor_name", "source"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -454,3 +454,57 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {'ok' if self.succeeded else 'failed'}"
+
+
+class RoleChange(models.Model):
+    """Who gave or took which role, when, and from where (issue 8: the audit of role changes).
+
+    Written by cooperation/audit.py for every path (the admin, the secretariat's pages such as
+    setting up a working group, management commands, the shell): a membership of a body, a
+    place in a secretariat, a login linked to a person, and a user's staff, superuser and
+    active flags, each created, changed or deleted. Never edited; read-only in the admin."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        CHANGED = "changed", _("changed")
+        DELETED = "deleted", _("deleted")
+
+    class Kind(models.TextChoices):
+        MEMBERSHIP = "membership", _("membership of a body")
+        STAFF = "staff", _("secretariat staff member")
+        LOGIN = "login", _("login of a person")
+        USER = "user", _("user's access")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # Kept as written, so the record still says who when that user is deleted.
+    actor_name = models.CharField(_("who (username)"), max_length=150, blank=True)
+    source = models.CharField(
+        _("where from"),
+        max_length=200,
+        blank=True,
+        help_text=_("The request (method and path), or the command that made the change."),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    subject = models.CharField(_("whose role"), max_length=200)
+    scope = models.CharField(_("in"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("role change")
+        verbose_name_plural = _("role changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.subject}: {self.get_action_display()}"

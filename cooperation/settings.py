@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changes a role, for the audit of role changes (cooperation/audit.py).
+    "cooperation.audit.RoleChangeAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cooperation.security.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

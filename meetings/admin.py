@@ -2,8 +2,8 @@ from django.contrib import admin
 
 from .approvals import Approval, Comment, Correction
 from .models import AgendaItem, Attendance, Meeting, MeetingEvent
-from .outbox import OutgoingEmail
 from .oparl.withdrawals import RecordingWithdrawalsAdmin
+from .outbox import OutgoingEmail
 
 
 class AgendaItemInline(admin.StackedInline):

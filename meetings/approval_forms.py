@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.models import Body, Person
 
-from .forms import MinutesForm
+from .forms import IdsChoiceField, MinutesForm
 from .models import AgendaItem, Attendance, Meeting
 
 DEFAULT_DEADLINE_DAYS = 7
@@ -24,7 +24,7 @@ class SendForApprovalForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d.%m.%Y"],
     )
-    members = forms.ModelMultipleChoiceField(
+    members = IdsChoiceField(
         label=_("Members who approve with the chair"),
         queryset=Person.objects.none(),
         widget=forms.CheckboxSelectMultiple,

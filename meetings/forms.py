@@ -13,6 +13,25 @@ from cooperation.models import Body, Cooperation, Person
 from .models import AgendaItem, Attendance, FollowUp, Meeting
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, but an id too large for the database is an invalid
+    choice: Django's `pk__in` query would raise OverflowError on SQLite (a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                too_large = abs(int(pk)) >= 2**63
+            except (TypeError, ValueError):
+                continue  # Django's own check refuses it as no id
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -221,6 +240,7 @@ class CaseForm(forms.ModelForm):
             "proposed_decision": RichTextField,
             "background": RichTextField,
             "assessment": RichTextField,
+            "references": IdsChoiceField,
         }
         widgets = {
             "proposed_decision": forms.Textarea(attrs={"rows": 4}),
@@ -313,6 +333,7 @@ class AttendanceForm(forms.ModelForm):
     class Meta:
         model = Attendance
         fields = ["role", "substitute_for", "is_chair", "left_during"]
+        field_classes = {"left_during": IdsChoiceField}
         widgets = {"left_during": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, meeting: Meeting, choices: dict, **kwargs) -> None:
@@ -330,6 +351,14 @@ class AttendanceForm(forms.ModelForm):
         # One chair per meeting is checked across the whole roster by the formset (the rows
         # are saved together), not row by row against what is stored now.
         pass
+
+    def _post_clean(self) -> None:
+        if self.instance.pk is None:
+            # A row the roster never showed (a forged post): it names no one, and the model's
+            # check of that is on a field this form has not (a ValueError, not a message).
+            self.add_error(None, _("A row of the attendance cannot add anyone; use “Add”."))
+            return
+        super()._post_clean()
 
     def validate_constraints(self) -> None:
         # The check constraints are the rules Attendance.clean() has just applied in Python;
@@ -398,7 +427,7 @@ class FollowUpForm(forms.ModelForm):
 
 class WorkingGroupForm(forms.Form):
     name = forms.CharField(label=_("Name of the working group"), max_length=200)
-    members = forms.ModelMultipleChoiceField(
+    members = IdsChoiceField(
         label=_("Members"),
         queryset=Person.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -422,7 +451,7 @@ class WorkingGroupForm(forms.Form):
 
 
 class DisqualifiedForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+    people = IdsChoiceField(
         label=_("Disqualified members (left the meeting during the item)"),
         queryset=Person.objects.none(),
         required=False,

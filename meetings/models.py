@@ -370,12 +370,17 @@ class Meeting(TimeStamped):
             yield locked
             locked.lapse_stale_approvals(by=by)
 
-    def minutes_record(self) -> dict:
-        """Everything the minutes say, as plain data: what an approval approves."""
-        attendance = self.attendances.select_related("person", "substitute_for").prefetch_related(
-            "left_during"
-        )
-        items = self.items.select_related("case").prefetch_related("disqualified")
+    def minutes_record(self, *, items=None, attendance=None) -> dict:
+        """Everything the minutes say, as plain data: what an approval approves.
+
+        A page that has read the items (with their case and disqualified members) and the
+        attendance (with person, substitute and left_during) passes them in."""
+        if attendance is None:
+            attendance = self.attendances.select_related(
+                "person", "substitute_for"
+            ).prefetch_related("left_during")
+        if items is None:
+            items = self.items.select_related("case").prefetch_related("disqualified")
         local = timezone.localtime
         return {
             "start": local(self.start).isoformat(),
@@ -403,9 +408,9 @@ class Meeting(TimeStamped):
             ],
         }
 
-    def minutes_digest(self) -> str:
+    def minutes_digest(self, **already_read) -> str:
         """The SHA-256 of the minutes as they now read; an approval records it."""
-        text = json.dumps(self.minutes_record(), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(self.minutes_record(**already_read), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property

@@ -8,6 +8,7 @@ stable order on two columns. The cursor travels in the query string as
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -25,10 +26,15 @@ def encode_cursor(moment: datetime.datetime, pk: int) -> str:
     return f"{(moment - EPOCH) // MICROSECOND}_{pk}"
 
 
+# ASCII digits only: str.isdigit() also passes "²" and "--1", which int() refuses.
+CURSOR = re.compile(r"(-?[0-9]{1,19})_([0-9]{1,18})", re.ASCII)
+
+
 def decode_cursor(value: str) -> tuple[datetime.datetime, int]:
-    micros, _, pk = value.partition("_")
-    if not (micros.lstrip("-").isdigit() and pk.isdigit()) or len(micros) > 20 or len(pk) > 18:
+    match = CURSOR.fullmatch(value)
+    if match is None:
         raise BadCursor(value)
+    micros, pk = match.groups()
     try:
         return EPOCH + int(micros) * MICROSECOND, int(pk)
     except OverflowError as error:

@@ -12,8 +12,8 @@ What is indexed, and when (docs/decisions/0005-search.md):
 are published or corrected), `rebuild_index` all of them, `find` answers a query.
 
 A query with more than `NEWEST` matches is ranked among its `NEWEST` newest matches only,
-taken through the date index; rarer queries are ranked in full, and "newest first" is exact
-for every query (docs/decisions/0008-search-frequent-words.md).
+found walking a date index when the words are frequent; rarer queries are ranked in full,
+and "newest first" is exact for every query (docs/decisions/0008-search-frequent-words.md).
 
 On PostgreSQL the vector is a generated, stored column with a GIN index, created by migration
 0002 and unknown to the model: inserts never send it, the database computes it from the text
@@ -58,8 +58,9 @@ PAGE_SIZE = 20
 MAX_PAGES = 10
 MAX_QUERY_LENGTH = 200
 # A query with more matches than this is ranked among its newest NEWEST matches only (ranking
-# reads every candidate's vector); one with at most this many is ranked in full (ADR 0008).
-NEWEST = 1000
+# reads every candidate's vector, ~5 µs each); one with at most this many is ranked in full.
+# 500 keeps the most frequent words within 50 ms on the benchmark's 100k cases (ADR 0008).
+NEWEST = 500
 
 # ts_headline marks matches with these private-use characters, which indexing removes from
 # the text; the excerpt is escaped first and only then are they turned into <mark>.
@@ -94,9 +95,10 @@ class SearchDocument(models.Model):
     meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="+")
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
     cooperation = models.ForeignKey(Cooperation, on_delete=models.CASCADE, related_name="+")
-    # The meeting's start. Its index (date, id) is for the newest matches of a frequent query
-    # only: walked newest first for a rare word it would test every row, so the page query
-    # reaches it only once the GIN index has found more than NEWEST matches (ADR 0008).
+    # The meeting's start. No b-tree index on it as such: with one, PostgreSQL may walk it
+    # newest first and test every row against a rare word instead of asking the GIN index.
+    # Migration 0009 indexes an expression of it that only the walk for a frequent query
+    # names, when the statistics say the walk is the cheaper (ADR 0008).
     date = models.DateTimeField()
     # The item's number (no year when the body numbers per meeting) or the case's reference.
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -110,10 +112,7 @@ class SearchDocument(models.Model):
     folded = models.TextField(blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["sequence", "year"], name="search_document_number"),
-            models.Index(fields=["date", "id"], name="search_document_newest"),
-        ]
+        indexes = [models.Index(fields=["sequence", "year"], name="search_document_number")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="item", item__isnull=False, case__isnull=True)
@@ -348,9 +347,9 @@ class Results:
     page: int
     has_more: bool
     ignored: str = ""  # STOP_WORDS, NO_WORDS or ONLY_EXCLUDED when nothing was searched
-    # Ranked among the newest NEWEST matches only, because the query has more (ADR 0008).
+    # Ranked among its `newest` newest matches only, because it has more (ADR 0008).
     newest_only: bool = False
-    newest: int = NEWEST
+    newest: int = 0
 
     @property
     def next_page(self) -> int | None:
@@ -405,10 +404,16 @@ def find(query: str, *, order: str = "rank", page: int = 1) -> Results:
             title, excerpt = _marks_to_html(row.marked_title), _marks_to_html(row.marked_excerpt)
         exact = bool(number and number.matches(row))
         hits.append(Hit(row, title, excerpt, exact, row.get_absolute_url()))
-    return Results(hits=hits, page=page, has_more=len(ids) > PAGE_SIZE, newest_only=newest_only)
+    return Results(
+        hits=hits,
+        page=page,
+        has_more=len(ids) > PAGE_SIZE,
+        newest_only=newest_only,
+        newest=NEWEST if newest_only else 0,
+    )
 
 
-def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, list | dict]:
+def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, tuple | dict]:
     """SQL and parameters of query 1: rows (id, newest_only) of one page plus one.
 
     A number, and everything on SQLite, pages through `matching`. Words on PostgreSQL go
@@ -442,12 +447,12 @@ def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, 
 
 # Walking the date index newest first tests each row it passes against the query, which
 # reads the row's vector out of line (3-6 µs a row on the benchmark data); the GIN index
-# finds every match instead, for 1-2 µs each. So the walk is tried only when the column's
+# finds every match instead, for 1-2.5 µs each. So the walk is tried only when the column's
 # statistics say it is the cheaper (it passes depth / frequency rows, the GIN index reads
 # frequency × rows matches, and one row passed costs WALK_COST matches read), and it is given
 # up after WALK_LIMIT rows, for the GIN index, if the statistics were wrong (ADR 0008).
 WALK_COST = 3
-WALK_LIMIT = 12_000
+WALK_LIMIT = 15_000
 
 
 def _page_sql(order: str) -> str:
@@ -462,13 +467,13 @@ def _page_sql(order: str) -> str:
     prices it as a rare query and takes the GIN index even for a frequent word (a sequential
     scan would read every row's vector). Every branch is guarded by a condition PostgreSQL
     checks once before running it (One-Time Filter).
-    The walk's index is on an expression (migration 0008) that only this query names: no
+    The walk's index is on an expression (migration 0009) that only this query names: no
     other query, "newest first" among them, can walk it testing every row for a rare word.
     """
     table = SearchDocument._meta.db_table
     tsquery = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
     if order == "date":
-        select = f"""SELECT id, false AS newest_only FROM candidates
+        select = """SELECT id, false AS newest_only FROM candidates
 ORDER BY date DESC, id DESC"""
     else:
         # The NEWEST newest candidates (all of them when there are no more), by relevance.
@@ -495,7 +500,7 @@ WITH stats AS (
     SELECT id, date, search_vector FROM (
         SELECT id, date, search_vector FROM {table}
         WHERE (SELECT freq * freq * total >= %(walk_cost)s * %(depth)s
-                      AND 2 * %(depth)s <= freq * %(walk_limit)s FROM stats)
+                      AND %(depth)s <= freq * %(walk_limit)s FROM stats)
         ORDER BY timezone('UTC', date) DESC, id DESC
         LIMIT %(walk_limit)s
     ) newest

@@ -193,6 +193,8 @@ def meeting_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Every state change, approval, comment, e-mail, publication and correction."""
     meeting = staff_meeting(request, pk)
     events = meeting.events.select_related("actor").order_by("at", "id")
+    documents = list(meeting.minutes_documents.all())
+    renders = render_states(meeting) if meeting.notice_sent_at else {}
     return render(
         request,
         "meetings/secretariat/meeting_log.html",
@@ -205,8 +207,12 @@ def meeting_log(request: HttpRequest, pk: int) -> HttpResponse:
             "corrections": Correction.objects.filter(item__meeting=meeting).select_related(
                 "item", "by"
             ),
-            "documents": meeting.minutes_documents.all(),
-            "pdf_renders": render_states(meeting) if meeting.notice_sent_at else {},
+            "documents": documents,
+            "pdf_renders": renders,
+            # "Make the PDFs again" where it is needed: a render failed, or the published
+            # minutes have no PDF (with the immediate backend a failure leaves no task row).
+            "pdf_retry": any(state.failed for state in renders.values())
+            or (meeting.minutes_are_public and not documents),
             "emails": meeting.outgoing_emails.select_related("person"),
         },
     )

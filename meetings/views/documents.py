@@ -29,8 +29,10 @@ from ..models import Meeting
 def minutes_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The latest stored PDF of a meeting's published minutes."""
     # One query: the latest version of a published meeting, with what the filename needs.
+    # `meeting__pk`, not `meeting_id`: only the former turns an id too large for the database
+    # (/moter/99999999999999999999/…) into no row instead of an OverflowError.
     document = (
-        MinutesDocument.objects.filter(meeting_id=pk, meeting__state=Meeting.State.PUBLISHED)
+        MinutesDocument.objects.filter(meeting__pk=pk, meeting__state=Meeting.State.PUBLISHED)
         .select_related("meeting__body")
         .order_by("-version")
         .first()
@@ -46,7 +48,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     # One query: the latest public version of a meeting whose notice has gone out.
     document = (
         NoticeDocument.objects.filter(
-            meeting_id=pk,
+            meeting__pk=pk,
             meeting__notice_sent_at__isnull=False,
             audience=NoticeDocument.Audience.PUBLIC,
         )
@@ -69,7 +71,7 @@ def notice_pdf_members(request: HttpRequest, pk: int) -> HttpResponse:
     # its notice is out, so someone without the right is told so (403), not "not found".
     document = (
         NoticeDocument.objects.filter(
-            meeting_id=pk,
+            meeting__pk=pk,
             meeting__notice_sent_at__isnull=False,
             audience=NoticeDocument.Audience.MEMBERS,
         )

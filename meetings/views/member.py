@@ -101,24 +101,30 @@ def member_context(request: HttpRequest, meeting: Meeting, **forms) -> dict:
         Meeting.State.APPROVED,
         Meeting.State.PUBLISHED,
     )
-    reader = show_draft and reads_the_draft(meeting, request.user)
-    approver = meeting.approver_for(request.user)
+    # The approvers are read once: who approves, whether this user is one of them.
+    approvers = list(meeting.approvers.select_related("person"))
+    approver = next((a for a in approvers if a.person.user_id == request.user.pk), None)
+    if meeting.approval_rule == Body.ApprovalRule.NEXT_MEETING:
+        reader = show_draft and reads_the_draft(meeting, request.user)
+    else:
+        reader = show_draft and approver is not None
     context = {
         "meeting": meeting,
         "items": items,
         "show_draft": show_draft,
         "reader": reader,
         "approver": approver,
-        "attendance": list(
-            meeting.attendances.select_related("person", "on_behalf_of", "substitute_for")
-        )
-        if show_draft
-        else [],
+        "attendance": [],
     }
     if show_draft:
-        digest = meeting.minutes_digest()
+        attendance = list(
+            meeting.attendances.select_related(
+                "person", "on_behalf_of", "substitute_for"
+            ).prefetch_related("left_during")
+        )
+        # The digest of what this page shows, from the rows already read.
+        digest = meeting.minutes_digest(items=items, attendance=attendance)
         approvals = meeting.approvals_of_current_text(digest)
-        approvers = list(meeting.approvers.select_related("person"))
         for person_approver in approvers:
             person_approver.approval = approvals.get(person_approver.person_id)
         mine = approvals.get(approver.person_id) if approver else None
@@ -130,6 +136,7 @@ def member_context(request: HttpRequest, meeting: Meeting, **forms) -> dict:
                 .first()
             )
         context.update(
+            attendance=attendance,
             digest=digest,
             approvers=approvers,
             my_approval=mine,
@@ -143,7 +150,7 @@ def member_context(request: HttpRequest, meeting: Meeting, **forms) -> dict:
             approval_form=forms.get("approval_form") or ApprovalForm(initial={"digest": digest}),
         )
     if reader:
-        comments = list(meeting.comments.select_related("item"))
+        comments = list(meeting.comments.all())
         by_item: dict = {}
         for comment in comments:
             by_item.setdefault(comment.item_id, []).append(comment)

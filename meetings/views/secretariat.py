@@ -6,6 +6,7 @@ logged-in user who works in no secretariat gets 403.
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -188,7 +189,7 @@ def meeting_workspace(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = staff_meeting(request, pk)
     # Whether a PDF is being made or failed; before the notice there is none to make.
     renders = render_states(meeting) if meeting.notice_sent_at and not request.htmx else {}
-    return render_agenda(request, meeting, pdf_renders=renders)
+    return render_agenda(request, meeting, pdf_renders=renders, pdf_retry=True)
 
 
 def domain_refusal(request: HttpRequest, error: DomainError) -> None:
@@ -206,20 +207,22 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_agenda(request, meeting, partial="agenda-add", status=422, add_form=form)
     try:
-        case = form.cleaned_data["case"]
-        if case is None:
-            case = Case.create_for(
-                meeting.body.cooperation,
-                title=form.cleaned_data["new_title"].strip(),
-                kind=form.cleaned_data["kind"],
-                created_by=request.user,
-            )
-        if meeting.state == Meeting.State.NOTICE_SENT:
-            meeting.add_supplementary_item(
-                by=request.user, case=case, kind=form.cleaned_data["kind"]
-            )
-        else:
-            meeting.add_item(by=request.user, case=case, kind=form.cleaned_data["kind"])
+        # A new case is made only with its item: a refused add leaves no case behind.
+        with transaction.atomic():
+            case = form.cleaned_data["case"]
+            if case is None:
+                case = Case.create_for(
+                    meeting.body.cooperation,
+                    title=form.cleaned_data["new_title"].strip(),
+                    kind=form.cleaned_data["kind"],
+                    created_by=request.user,
+                )
+            if meeting.state == Meeting.State.NOTICE_SENT:
+                meeting.add_supplementary_item(
+                    by=request.user, case=case, kind=form.cleaned_data["kind"]
+                )
+            else:
+                meeting.add_item(by=request.user, case=case, kind=form.cleaned_data["kind"])
     except DomainError as error:
         domain_refusal(request, error)
     if request.htmx:
@@ -269,7 +272,8 @@ def agenda_item_move(request: HttpRequest, pk: int, item: int, direction: str) -
     steps = MOVES[direction]
     # Drag and drop sends how far the item moved; the buttons move it one place.
     moved = request.POST.get("steps", "")
-    if moved.lstrip("-").isdigit() and len(moved) < 5:
+    # ASCII digits only: str.isdigit() also passes "²" and "--1", which int() refuses.
+    if re.fullmatch(r"-?[0-9]{1,4}", moved, re.ASCII):
         steps = int(moved)
     try:
         meeting.move_item(agenda_item, by=request.user, steps=steps)

@@ -620,3 +620,27 @@ def test_a_change_of_who_was_disqualified_lapses_the_approval_and_approved_minut
     response = client.post(f"/sekretariat/saker/{item.pk}/inhabil/", {"people": []}, follow=True)
     assert "formell rettelse" in response.text
     assert list(item.disqualified.all()) == [person_of(member_x)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 25])
+def test_the_member_page_costs_the_same_queries_for_1_and_25_items(
+    client, body_x, secretary_a, chair_x, member_x, django_assert_num_queries, count
+):
+    meeting = make_meeting(body_x)
+    for n in range(count):
+        make_item(meeting, title=f"Sak {n}", minutes_text="Drøftet.", decision="Vedtatt.")
+    bring_to(meeting, State.HELD, secretary_a)
+    with_rule(meeting, Rule.CHAIR)
+    Attendance.objects.create(meeting=meeting, person=person_of(chair_x), is_chair=True)
+    Attendance.objects.create(meeting=meeting, person=person_of(member_x))
+    meeting.send_minutes_for_approval(by=secretary_a, deadline=IN_A_WEEK)
+    Comment.objects.create(meeting=meeting, author=chair_x, author_name="Eli", text="Fint.")
+    client.force_login(chair_x)
+    client.get("/medlem/")  # the session learns once whether this is staff
+    # session, user, the meeting, items with cases, disqualified members, approvers,
+    # attendance, who left during what, approvals of the text, the approver's lapsed one,
+    # comments, the menu's staff check, the comment form's items (the digest of the text is
+    # made from the rows already read)
+    with django_assert_num_queries(13):
+        assert client.get(f"/medlem/moter/{meeting.pk}/").status_code == 200

@@ -121,9 +121,8 @@ def test_the_notice_link_is_mailed_before_the_pdf_exists_and_serves_it_once_stor
     assert f"http://testserver{link}" in message.body
     waiting = client.get(link)
     assert waiting.status_code == 503 and waiting["Retry-After"] == "30"
-    assert nb("The notice PDFs are being made …") in client.get(
-        f"/sekretariat/moter/{planned.pk}/"
-    ).text
+    workspace = client.get(f"/sekretariat/moter/{planned.pk}/").text
+    assert nb("The notice PDFs are being made …") in workspace
 
     run_worker()
     assert NoticeDocument.objects.filter(meeting=planned).count() == 2

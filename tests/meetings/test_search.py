@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.management import call_command
 from django.db import connection
 from hypothesis import HealthCheck, given
@@ -25,6 +26,7 @@ from meetings.search import (
     matching,
     page_query,
     rebuild_index,
+    stored_vector,
 )
 from tests.factories import (
     OSLO,
@@ -387,7 +389,7 @@ def test_more_results_are_a_link_to_the_next_page(client, body_x, secretary):
 # Cost
 
 
-@pytest.mark.parametrize("rows, newest", [(1, 1000), (25, 1000), (25, 10)])
+@pytest.mark.parametrize("rows, newest", [(1, 1000), (25, 1000), (25, 21)])
 @pytest.mark.parametrize("order", ["relevans", "dato"])
 def test_the_search_costs_two_queries_whatever_the_hits(
     client, body_x, secretary, django_assert_num_queries, monkeypatch, rows, newest, order
@@ -398,9 +400,10 @@ def test_the_search_costs_two_queries_whatever_the_hits(
         secretary,
         [{"title": f"Vannforsyning {n}", "minutes_text": "Om vannverket."} for n in range(rows)],
     )
-    # 1 the page's ids in order (the GIN index on PostgreSQL, which also counts the matches up
-    # to NEWEST + 1 and, when there are more, takes the newest through the date index; LIKE on
-    # SQLite), 2 the shown rows with body and cooperation, and on PostgreSQL their excerpts
+    # 1 the page's ids in order (on PostgreSQL the newest NEWEST + 1 matches, through the GIN
+    # index or walking the dates, the column's statistics read in the same query, and the
+    # ranking; LIKE on SQLite), 2 the shown rows with body and cooperation, and on PostgreSQL
+    # their excerpts
     with django_assert_num_queries(2):
         response = search(client, "vannforsyning", sortering=order)
 
@@ -485,41 +488,85 @@ def many_cases(meeting, count: int) -> None:
     )
 
 
-def executed_scans(query: str, order: str) -> list[str]:
-    """The scans EXPLAIN ANALYZE shows as run for the page query (not the branches skipped)."""
+def run_page_query(query: str, order: str) -> tuple[list[int], list[str]]:
+    """Query 1's ids, and the scans of the search table EXPLAIN ANALYZE shows as run (not
+    the branches PostgreSQL skipped)."""
     sql, params = page_query(query, order=order)
     with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [pk for pk, _newest_only in cursor.fetchall()]
         cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
         plan = [row[0] for row in cursor.fetchall()]
-    return [line.strip(" ->") for line in plan if "Scan" in line and "never executed" not in line]
+    scans = [
+        line.strip(" ->")
+        for line in plan
+        if "Scan" in line and "search" in line and "never executed" not in line
+    ]
+    return ids, scans
+
+
+def expected_page(query: str, order: str) -> list[int]:
+    """Page 1 as defined: newest first over every match, or the NEWEST newest by relevance."""
+    newest_first = list(matching(query, order="date").values_list("pk", flat=True))
+    if order == "date":
+        return newest_first[: PAGE_SIZE + 1]
+    rank = SearchRank(
+        stored_vector(), SearchQuery(query, config="norwegian", search_type="websearch")
+    )
+    return list(
+        SearchDocument.objects.filter(pk__in=newest_first[: search_module.NEWEST])
+        .alias(rank=rank)
+        .order_by("-rank", "-date", "-pk")
+        .values_list("pk", flat=True)[: PAGE_SIZE + 1]
+    )
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("order", ["rank", "date"])
 def test_both_orders_ask_the_gin_index_and_walk_the_dates_only_for_a_frequent_word(
-    body_x, secretary, order
+    body_x, secretary, monkeypatch, order
 ):
     meeting, _items = published_meeting(
         body_x, secretary, [{"title": "Skredsikring i Nordre Follo"}]
     )
-    # 6,000 rows, rebuilt (which merges GIN's pending list and analyses the table): enough
-    # for the planner to choose by itself, so enable_seqscan stays on. The rare word is the
-    # trap's case: "newest first" must not walk the date index testing every row.
+    # 6,000 rows with "kommune", and 600 newer ones without, rebuilt (which merges GIN's
+    # pending list and analyses the table): enough for the planner and the statistics to
+    # choose by themselves, so enable_seqscan stays on.
     many_cases(meeting, 3000)
+    newer = make_meeting(body_x, start=meeting.start + datetime.timedelta(days=30))
+    newer.notice_sent_at = newer.start - datetime.timedelta(days=7)
+    newer.save(update_fields=["notice_sent_at"])
+    AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=newer, body=body_x, position=n + 1, title=f"Orientering {n}")
+        for n in range(600)
+    )
     rebuild_index()
     gin = "Bitmap Index Scan on search_document_vector"
+    walk = "Index Scan Backward using search_document_newest_utc"
 
-    rare = executed_scans("skredsikring", order)
+    # The rare word is the trap's case: "newest first" must not walk the dates testing
+    # every row; it is answered from the GIN index alone.
+    ids, scans = run_page_query("skredsikring", order)
 
-    assert any(scan.startswith(gin) for scan in rare), rare
-    assert not any("Seq Scan" in scan or "search_document_newest" in scan for scan in rare), rare
+    assert len(ids) == 1
+    assert any(scan.startswith(gin) for scan in scans), scans
+    assert not any("Seq Scan" in scan or walk in scan for scan in scans), scans
 
-    # "kommune" is in every row (more than NEWEST): the GIN index counts NEWEST + 1 of them,
-    # then the newest are taken walking the date index; nothing reads the whole table.
-    frequent = executed_scans("kommune", order)
+    # "kommune" is in 91 % of the rows: its newest matches are found walking the dates, and
+    # the GIN index is not asked for its 6,000 matches.
+    ids, scans = run_page_query("kommune", order)
 
-    assert any(scan.startswith(gin) for scan in frequent), frequent
-    assert any(
-        scan.startswith("Index Scan Backward using search_document_newest") for scan in frequent
-    ), frequent
-    assert not any("Seq Scan" in scan for scan in frequent), frequent
+    assert ids == expected_page("kommune", order)
+    assert any(scan.startswith(walk) for scan in scans), scans
+    assert not any(scan.startswith(gin) or "Seq Scan" in scan for scan in scans), scans
+
+    # When the walk gives up before it has found enough (here after the 600 newer rows and
+    # half the matches it needs), the GIN index answers, and the page is the same.
+    needed = search_module.NEWEST + 1 if order == "rank" else PAGE_SIZE + 1
+    monkeypatch.setattr(search_module, "WALK_LIMIT", 600 + needed // 2)
+    ids, scans = run_page_query("kommune", order)
+
+    assert ids == expected_page("kommune", order)
+    assert any(scan.startswith(walk) for scan in scans), scans
+    assert any(scan.startswith(gin) for scan in scans), scans
+    assert not any("Seq Scan" in scan for scan in scans), scans
