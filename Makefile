@@ -101,3 +101,25 @@ bench: bench-deps
 bench-quick: bench-deps
 	timeout --signal=TERM --kill-after=30s 10m \
 	  $(PY) -m bench --mode quick --database-url "$(BENCH_QUICK_DATABASE_URL)" $(BENCH_ARGS)
+
+# The bounded load test (issue 8, bench/README.md "Load test"): the quick dataset in a database
+# of its own, gunicorn with the production settings, 200 connections of public reads, search
+# and minutes saves for 5 minutes with wrk, then a burst of 20 PDF renders drained by one task
+# worker. Results in bench/results/loadtest/. Stopped by `timeout` at 18 minutes.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cooperation_loadtest
+LOADTEST_ARGS ?=
+
+# The tested restore (issue 8, docs/operations.md "Backups and restore"): back up a database
+# with the demo data and stored PDFs, restore it into a fresh database and media folder and
+# verify it (tests/test_restore.py, which runs ops/restore_check.py).
+RESTORE_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cooperation_restore_test
+
+.PHONY: loadtest restore-test
+
+loadtest: bench-deps
+	timeout --signal=TERM --kill-after=30s 18m \
+	  $(PY) -m bench.loadtest --database-url "$(LOADTEST_DATABASE_URL)" $(LOADTEST_ARGS)
+
+restore-test: setup
+	DATABASE_URL="$(RESTORE_TEST_DATABASE_URL)" timeout --signal=TERM --kill-after=30s 10m \
+	  $(PY) -m pytest tests/test_restore.py -p no:cacheprovider --create-db $(PYTEST_ARGS)

@@ -35,7 +35,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     """Django's login form that refuses further tries after repeated failures."""
 
     def clean(self):
-        username = (self.data.get("username") or "")[:150]
+        # As typed, but without null characters, which PostgreSQL cannot store or compare
+        # (the username field itself refuses them with a message).
+        username = (self.data.get("username") or "").replace("\x00", "")[:150]
         ip = client_ip(self.request) if self.request else None
         since = timezone.now() - WINDOW
         failures = LoginAttempt.objects.failed_since(since)
@@ -52,6 +54,10 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         except forms.ValidationError:
             LoginAttempt.objects.create(username=username, ip=ip, succeeded=False)
             raise
+        if self.user_cache is None:
+            # A field was refused (empty, or with a null character): nobody logged in.
+            LoginAttempt.objects.create(username=username, ip=ip, succeeded=False)
+            return cleaned
         LoginAttempt.objects.create(username=username, ip=ip, succeeded=True)
         if self.request is not None:
             self.request.session["login_at"] = timezone.now().isoformat()

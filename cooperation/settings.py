@@ -115,6 +115,20 @@ TEMPLATES = [
         },
     },
 ]
+# No "loaders" above, so Django compiles each template once per process (the cached loader),
+# with debug on as well (it then reloads a changed file).
+
+# Rendered page fragments (docs/decisions/0010-page-caching.md), in each process's memory: a
+# fragment's key holds the stamps of the rows it shows, read in the same request, or it is
+# kept a minute when it shows only public names, so no process needs to be told that another
+# changed something. A published meeting's page is 50–130 KB: 500 entries stay under ~65 MB.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "page-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
 
 # SQLite under var/ by default (the embedded demo); PostgreSQL in production through
 # DATABASE_URL, e.g. postgres://user@127.0.0.1:5432/cooperation.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 import django_filters
 from django.utils import timezone
@@ -45,6 +46,13 @@ class ArchiveFilter(django_filters.FilterSet):
     @property
     def newest_first(self) -> bool:
         return self.form.cleaned_data.get("rekkefolge") != "eldste"
+
+    @property
+    def form_key(self) -> str:
+        """The values the form was given, cursors left out: with the language and the menus'
+        contents, the whole rendered form follows from them (its errors included), so it is
+        cached under this key (templates/meetings/meeting_list.html)."""
+        return urlencode([(name, self.form[name].value() or "") for name in self.form.fields])
 
 
 class MeetingFilter(ArchiveFilter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,10 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+# The years a meeting can be planned in (the archive filters take the same).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 class MeetingPlanForm(forms.ModelForm):
     class Meta:
         model = Meeting
@@ -54,6 +59,23 @@ class MeetingPlanForm(forms.ModelForm):
         )
         self.fields["start"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         self.fields["end"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def clean_start(self):
+        return self.within_years(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return self.within_years(self.cleaned_data["end"])
+
+    @staticmethod
+    def within_years(moment):
+        # Year 1 in Oslo time is year 0 in UTC (an OverflowError on SQLite), and a meeting in
+        # year 9999 has no room for its two hours in the calendar feed.
+        if moment and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise forms.ValidationError(
+                _("Give a year between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+        return moment
 
     def clean(self):
         cleaned = super().clean()
@@ -161,6 +183,15 @@ class AgendaItemAddForm(AgendaCaseSearchForm):
         return None
 
 
+class CancelForm(forms.Form):
+    """Why a meeting is cancelled (shown to the public)."""
+
+    reason = forms.CharField(max_length=300, required=False)
+
+
+SMALLINT_MAX = 32767
+
+
 class MinutesForm(forms.ModelForm):
     """The minutes of one item; `version` is the optimistic lock the save is checked against."""
 
@@ -181,6 +212,14 @@ class MinutesForm(forms.ModelForm):
             "minutes_text": forms.Textarea(attrs={"rows": 8}),
             "decision": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The model's validation is not run here (`_post_clean`), but the counts must fit the
+        # column: PostgreSQL refuses 40000 in a smallint with an error (a 500).
+        for name in ("votes_for", "votes_against", "votes_blank"):
+            self.fields[name].validators.append(MaxValueValidator(SMALLINT_MAX))
+            self.fields[name].widget.attrs["max"] = SMALLINT_MAX
 
     def clean(self):
         cleaned = super().clean()

@@ -11,7 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 PAGE_SIZE = 25
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -70,10 +70,14 @@ def keyset_page(
     queryset = queryset.order_by(f"{sign}{date_field}", f"{sign}pk")
     if cursor:
         moment, pk = cursor
-        lookup = "lt" if descending else "gt"
-        queryset = queryset.filter(
-            Q(**{f"{date_field}__{lookup}": moment})
-            | Q(**{date_field: moment, f"pk__{lookup}": pk})
+        bound, shown = ("lte", "gte") if descending else ("gte", "lte")
+        # The rows after the cursor, (date, id) < (d, i) when descending, as a bound on the
+        # date minus the rows of date d already shown. `date < d OR (date = d AND id < i)`
+        # gives the (date, id) index no start, so a deep page walked it from the newest row;
+        # the bound starts the scan at the cursor, and the exclusion (unlike the OR beside a
+        # bound) leaves the planner's estimate of the rows at what the bound selects.
+        queryset = queryset.filter(**{f"{date_field}__{bound}": moment}).exclude(
+            **{date_field: moment, f"pk__{shown}": pk}
         )
     rows = list(queryset[: size + 1])
     more = len(rows) > size

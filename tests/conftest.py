@@ -119,3 +119,14 @@ def _bokmal(settings):
 def _media_in_a_temporary_folder(settings, tmp_path_factory) -> None:
     # Attachments and rendered PDFs never land in the developer's var/media.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached page fragments (docs/decisions/0010-page-caching.md) are keyed by row ids, which
+    # the next test's database hands out again: every test starts with an empty cache.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -69,3 +69,16 @@ def test_production_renders_pdfs_in_the_database_backed_task_worker():
     assert result.stdout.strip().splitlines()[-1] == "django_tasks_db.DatabaseBackend"
     result = manage("shell", "-c", code, **PRODUCTION, DJANGO_TASKS_BACKEND="immediate")
     assert result.stdout.strip().splitlines()[-1].endswith("ImmediateBackend")
+
+
+def test_production_compiles_each_template_once_and_caches_fragments_in_memory():
+    code = (
+        "from django.template import engines; from django.core.cache import caches; "
+        "loader = engines['django'].engine.template_loaders[0]; "
+        "print(type(loader).__module__, type(caches['default']).__name__)"
+    )
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.template.loaders.cached",
+        "LocMemCache",
+    ]

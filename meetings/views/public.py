@@ -7,11 +7,16 @@ and legal basis only. Anything else is 404.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -26,6 +31,9 @@ from ..pagination import BadCursor, keyset_page
 HOME_UPCOMING = 10
 HOME_PUBLISHED = 10
 BODY_MEETINGS = 10
+# The case document's texts are shown on the case page only: lists and the meeting page,
+# which show the case's title and number, do not read them.
+CASE_TEXTS = ("proposed_decision", "background", "assessment", "external_references")
 
 
 @require_safe
@@ -73,7 +81,7 @@ def archive_page(request: HttpRequest, filterset, *, date_field: str):
 @require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """The archive of meetings, newest first, filtered by body and year."""
-    meetings = Meeting.objects.public().select_related("body__cooperation")
+    meetings = Meeting.objects.public().select_related("body")
     filterset, page = archive_page(
         request, MeetingFilter(request.GET, queryset=meetings), date_field="start"
     )
@@ -83,8 +91,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def decision_list(request: HttpRequest) -> HttpResponse:
     """The archive of treatments with published decisions."""
-    items = AgendaItem.objects.published().select_related(
-        "meeting__body__cooperation", "case__cooperation"
+    items = (
+        AgendaItem.objects.published()
+        .select_related("meeting__body", "case")
+        .defer(*(f"case__{name}" for name in CASE_TEXTS))
     )
     filterset, page = archive_page(
         request, DecisionFilter(request.GET, queryset=items), date_field="meeting__start"
@@ -92,24 +102,78 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/decision_list.html", {"filter": filterset, "page": page})
 
 
+# A published meeting's page is rendered once and cached (docs/decisions/0010-page-caching.md):
+# everything but the preview's banner, which holds no per-request value (CSP nonce, CSRF).
+# Published minutes change only by a formal correction, or when an item or its case is
+# exempted or edited: each moves a stamp in the key (minutes_cache_key). The names shown
+# (people, organisations, bodies) are not in it, so a rendering is kept ten minutes at most.
+MINUTES_PART = "meetings/meeting_detail.html#meeting-content"
+MINUTES_CACHE_SECONDS = 10 * 60
+
+
 @require_safe
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting: its agenda once the notice is out, and its minutes once published."""
-    meeting = get_object_or_404(Meeting.objects.public().select_related("body__cooperation"), pk=pk)
-    context = meeting_page_context(meeting, show_minutes=meeting.minutes_are_public)
-    # The latest public version of the notice as a stored PDF, beside the agenda.
-    context["notice_document"] = meeting.notice_documents.filter(
-        audience=NoticeDocument.Audience.PUBLIC
-    ).first()
-    if meeting.minutes_are_public:
-        # The latest stored PDF, shown with its size and checksum beside the minutes.
-        context["minutes_document"] = meeting.minutes_documents.first()
+    meeting = get_object_or_404(
+        Meeting.objects.public()
+        .select_related("body__cooperation")
+        .annotate(
+            item_count=Count("items"),
+            items_modified=Max("items__modified"),
+            cases_modified=Max("items__case__modified"),
+        ),
+        pk=pk,
+    )
+    context = {
+        "meeting": meeting,
+        # The latest public version of the notice as a stored PDF, beside the agenda.
+        "notice_document": meeting.notice_documents.filter(
+            audience=NoticeDocument.Audience.PUBLIC
+        ).first(),
+        # The latest stored minutes PDF, shown with its size and checksum beside the minutes.
+        "minutes_document": meeting.minutes_documents.first()
+        if meeting.minutes_are_public
+        else None,
+    }
+    if not meeting.minutes_are_public:
+        context |= meeting_page_context(meeting, show_minutes=False)
+        return render(request, "meetings/meeting_detail.html", context)
+    key = minutes_cache_key(context)
+    context["minutes_html"] = cache.get(key)
+    if context["minutes_html"] is None:
+        context |= meeting_page_context(meeting, show_minutes=True)
+        context["minutes_html"] = render_to_string(MINUTES_PART, context)
+        cache.set(key, context["minutes_html"], MINUTES_CACHE_SECONDS)
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def minutes_cache_key(context: dict) -> str:
+    """The key of a published meeting's rendered page: its own stamps, its items' and their
+    cases' (read with it), its stored PDFs and the language."""
+    meeting = context["meeting"]
+    stamps = [
+        meeting.pk,
+        meeting.modified,
+        meeting.published_at,
+        meeting.corrected_at,
+        meeting.item_count,
+        meeting.items_modified,
+        meeting.cases_modified,
+        get_language(),
+    ]
+    for document in (context["notice_document"], context["minutes_document"]):
+        stamps += [document.pk, document.sha256] if document else [None, None]
+    digest = hashlib.blake2b(repr(stamps).encode(), digest_size=16).hexdigest()
+    return f"published-minutes:{meeting.pk}:{digest}"
 
 
 def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:
     """What the meeting page shows; the secretariat's preview uses the same data."""
-    items = meeting.items.select_related("case__cooperation").prefetch_related("disqualified")
+    items = (
+        meeting.items.select_related("case__cooperation")
+        .defer(*(f"case__{name}" for name in CASE_TEXTS))
+        .prefetch_related("disqualified")
+    )
     if show_minutes and meeting.corrected_at:
         # A formal correction after approval is shown where it was made, with its date.
         items = items.prefetch_related("corrections")
@@ -159,6 +223,7 @@ def case_detail(request: HttpRequest, cooperation: str, year: int, sequence: int
         AgendaItem.objects.public()
         .filter(case=case)
         .select_related("meeting__body", "case")
+        .defer(*(f"case__{name}" for name in CASE_TEXTS))
         .order_by("meeting__start", "pk")
     )
     attachments = [] if case.is_exempt else list(case.attachments.filter(is_exempt=False))

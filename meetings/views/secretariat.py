@@ -35,6 +35,7 @@ from ..forms import (
     AttachmentForm,
     AttendanceFormSet,
     AttendeeAddForm,
+    CancelForm,
     CaseForm,
     DisqualifiedForm,
     FollowUpForm,
@@ -319,7 +320,15 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise Http404
     method, done = TRANSITIONS[action]
     if request.method == "POST":
-        kwargs = {"reason": request.POST.get("reason", "")[:300]} if action == "avlys" else {}
+        kwargs = {}
+        if action == "avlys":
+            cancel_form = CancelForm(request.POST)
+            if not cancel_form.is_valid():
+                for errors in cancel_form.errors.values():
+                    for error in errors:
+                        messages.error(request, error)
+                return redirect(request.path)
+            kwargs = {"reason": cancel_form.cleaned_data["reason"]}
         try:
             if method is None:
                 check_supplementary_notice(meeting)
@@ -729,4 +738,8 @@ def item_disqualified(request: HttpRequest, pk: int) -> HttpResponse:
             domain_refusal(request, error)
         else:
             messages.success(request, _("Disqualified members are saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
     return redirect(reverse("meetings:item_minutes", args=[item.pk]) + "#inhabilitet")

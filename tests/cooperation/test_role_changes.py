@@ -58,7 +58,11 @@ def test_a_membership_added_changed_and_deleted_in_the_admin_is_recorded(
     assert added.actor.username == "admin" and added.actor_name == "admin"
     assert added.at >= before
     assert added.source == "POST /admin/cooperation/membership/add/"
-    assert (added.object_id, added.subject, added.scope) == (membership.pk, "Nina Mosseby", "Styret")
+    assert (added.object_id, added.subject, added.scope) == (
+        membership.pk,
+        "Nina Mosseby",
+        "Styret",
+    )
     assert added.after["role"] == "member" and added.after["start"] == "2026-01-01"
     assert added.after["person"] == f"Nina Mosseby ({person.pk})"
 
@@ -152,9 +156,7 @@ def test_setting_up_a_working_group_records_its_memberships_with_the_secretary(
 
 
 def test_a_command_records_its_changes_without_a_person(db):
-    call_command(
-        "createsuperuser", interactive=False, username="drift", email="d@example.invalid"
-    )
+    call_command("createsuperuser", interactive=False, username="drift", email="d@example.invalid")
     made = only(kind=Kind.USER, action=Action.CREATED)
     assert made.actor is None and made.actor_name == ""
     assert made.source  # the program that ran it (manage.py createsuperuser in production)
@@ -207,8 +209,11 @@ def test_the_record_is_read_only_in_the_admin(admin_client, coop_a):
     assert admin_client.post(f"/admin/cooperation/rolechange/{record.pk}/delete/").status_code == (
         403
     )
-    assert admin_client.post(
-        f"/admin/cooperation/rolechange/{record.pk}/change/", {"subject": "x"}
-    ).status_code == 403
+    assert (
+        admin_client.post(
+            f"/admin/cooperation/rolechange/{record.pk}/change/", {"subject": "x"}
+        ).status_code
+        == 403
+    )
     record.refresh_from_db()
     assert record.subject == "kari"

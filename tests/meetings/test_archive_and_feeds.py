@@ -1,12 +1,16 @@
 """The archive lists (filters, keyset pages) and the subscriptions (Atom, iCalendar)."""
 
 import datetime
+import re
 
 import feedparser
 import icalendar
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from meetings.models import Meeting
+from meetings.models import AgendaItem, Meeting
+from meetings.pagination import encode_cursor, keyset_page
 from tests.factories import OSLO, bring_to, make_body, make_item, make_meeting
 
 State = Meeting.State
@@ -112,12 +116,36 @@ def test_archive_lists_cost_the_same_queries_for_one_and_many_rows(
     client, body_x, secretary_a, django_assert_num_queries, count
 ):
     meetings_in(body_x, secretary_a, count)
-    # 1 the page of meetings with body and cooperation; 2 the bodies of the filter's menu
+    # 1 the page of meetings with their body; 2 the bodies of the filter's menu
     with django_assert_num_queries(2):
         client.get("/moter/")
-    # 1 the page of items with meeting, body, cooperation and case; 2–3 the filter's menus
+    # 1 the page of items with meeting, body and case; 2–3 the filter's menus
     with django_assert_num_queries(3):
         client.get("/vedtak/")
+    # The rendered filter form is cached for a minute: then only the page of rows is read.
+    with django_assert_num_queries(1):
+        client.get("/moter/")
+    with django_assert_num_queries(1):
+        client.get("/vedtak/")
+
+
+@pytest.mark.django_db
+def test_the_cached_filter_form_shows_the_values_and_errors_of_each_request(
+    client, coop_a, body_x, secretary_a
+):
+    other = make_body(coop_a, name="Representantskapet")
+    made = meetings_in(body_x, secretary_a, 30)
+    chosen = f'<option value="{other.pk}" selected>'
+    assert chosen not in client.get("/moter/").text
+    assert chosen in client.get(f"/moter/?organ={other.pk}").text
+    assert 'class="errorlist"' in client.get("/moter/?aar=tjue").text
+    plain = client.get("/moter/").text
+    assert 'class="errorlist"' not in plain and chosen not in plain
+    assert 'value="2021"' in client.get(f"/moter/?organ={other.pk}&aar=2021").text
+    # A cursor is no filter: the next page shows the same form.
+    next_page = client.get(f"/moter/?etter={client.get('/moter/').context['page'].next_cursor}")
+    assert rows(next_page) == sorted(made, key=lambda m: m.start, reverse=True)[25:]
+    assert 'value="2021"' not in next_page.text and chosen not in next_page.text
 
 
 @pytest.mark.django_db
@@ -163,3 +191,103 @@ def test_the_calendar_feeds_are_icalendar_in_oslo_time_with_stable_uids_and_canc
         assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Oslo"]
     again = icalendar.Calendar.from_ical(client.get(urls[0]).content)
     assert sorted(str(e["uid"]) for e in again.walk("VEVENT")) == sorted(events)
+
+
+# Keyset pages (meetings/pagination.py): the redundant date bound changes the plan, never
+# the rows.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_keyset_pages_walk_ties_on_the_date_in_both_directions(body_x, newest_first):
+    day = datetime.datetime(2022, 1, 1, 10, tzinfo=OSLO)
+    # Seven meetings at the same time, so every page boundary falls inside a tie.
+    starts = [day + datetime.timedelta(days=n // 7) for n in range(17)]
+    made = [make_meeting(body_x, start=start, notice_sent_at=start) for start in starts]
+    expected = sorted(made, key=lambda m: (m.start, m.pk), reverse=newest_first)
+    meetings = Meeting.objects.public()
+
+    def walk(**cursor):
+        return keyset_page(
+            meetings, date_field="start", newest_first=newest_first, size=3, **cursor
+        )
+
+    pages = [walk()]
+    while pages[-1].next_cursor:
+        pages.append(walk(after=pages[-1].next_cursor))
+    assert [m.pk for page in pages for m in page.rows] == [m.pk for m in expected]
+    back = [pages[-1]]
+    while back[-1].previous_cursor:
+        back.append(walk(before=back[-1].previous_cursor))
+    assert [[m.pk for m in p.rows] for p in reversed(back)] == [
+        [m.pk for m in p.rows] for p in pages
+    ]
+
+
+def page_and_plan(client, url: str):
+    """The response, and the EXPLAIN of the query that read its page of rows."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    (page_sql,) = [q["sql"] for q in queries if "LIMIT 26" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {page_sql}")
+        return response, "\n".join(row[0] for row in cursor.fetchall())
+
+
+# Without the bound the plan is "Index Scan Backward … Filter: (start < … OR …)": the scan
+# walks from the newest meeting through every row before the cursor.
+STARTS_AT_THE_CURSOR = re.compile(
+    r"Index Scan Backward using meeting_start_id .*\n\s*Index Cond: \(.*start <= "
+)
+
+
+@pytest.mark.postgres
+def test_a_deep_page_of_the_meeting_archive_starts_the_index_scan_at_its_cursor(client, body_x):
+    first = datetime.datetime(2000, 1, 1, 10, tzinfo=OSLO)
+    Meeting.objects.bulk_create(
+        Meeting(
+            body=body_x,
+            start=first + datetime.timedelta(days=n),
+            state=State.NOTICE_SENT,
+            notice_sent_at=first + datetime.timedelta(days=n - 14),
+        )
+        for n in range(5000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE meetings_meeting")
+    newest = Meeting.objects.public().order_by("-start", "-pk")
+    # The cursor page 150 links to: the (start, id) of page 149's last row.
+    last = newest[149 * 25 - 1]
+    response, plan = page_and_plan(client, f"/moter/?etter={encode_cursor(last.start, last.pk)}")
+    assert rows(response) == list(newest[149 * 25 : 150 * 25])
+    assert STARTS_AT_THE_CURSOR.search(plan), plan
+
+
+@pytest.mark.postgres
+def test_a_deep_page_of_the_decision_archive_starts_the_index_scan_at_its_cursor(client, body_x):
+    first = datetime.datetime(2000, 1, 1, 10, tzinfo=OSLO)
+    meetings = Meeting.objects.bulk_create(
+        Meeting(
+            body=body_x,
+            start=first + datetime.timedelta(days=n),
+            state=State.PUBLISHED,
+            notice_sent_at=first + datetime.timedelta(days=n - 14),
+            approved_at=first + datetime.timedelta(days=n + 7),
+            published_at=first + datetime.timedelta(days=n + 8),
+        )
+        for n in range(3000)
+    )
+    AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=meeting, body=body_x, position=p, title=f"Sak {p}", decision="Ja.")
+        for meeting in meetings
+        for p in (1, 2)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE meetings_meeting")
+        cursor.execute("ANALYZE meetings_agendaitem")
+    newest = AgendaItem.objects.published().order_by("-meeting__start", "-pk")
+    last = newest[150 * 25 - 1]
+    cursor = encode_cursor(last.meeting.start, last.pk)
+    response, plan = page_and_plan(client, f"/vedtak/?etter={cursor}")
+    assert rows(response) == list(newest[150 * 25 : 151 * 25])
+    assert STARTS_AT_THE_CURSOR.search(plan), plan

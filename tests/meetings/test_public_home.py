@@ -75,6 +75,9 @@ def test_the_home_page_costs_three_queries_whatever_the_rows(
     # 1 upcoming meetings + body + cooperation, 2 published minutes, 3 bodies + cooperation
     with django_assert_num_queries(3):
         client.get("/")
+    # The list of bodies is rendered once a minute (docs/decisions/0010-page-caching.md).
+    with django_assert_num_queries(2):
+        assert "Arbeidsgruppe 0" in client.get("/").text
 
 
 @pytest.mark.django_db
@@ -93,8 +96,11 @@ def test_the_home_page_speaks_bokmal_even_to_an_english_browser(client):
 
 @pytest.mark.django_db
 def test_the_language_form_switches_to_english_and_back(client):
+    make_body(name="Arbeidsutvalget", kind="working_group")
+    assert "(arbeidsgruppe)" in client.get("/").text
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    assert '<html lang="en">' in client.get("/").text
+    english = client.get("/").text
+    assert '<html lang="en">' in english and "(working group)" in english
     client.post("/i18n/setlang/", {"language": "nb", "next": "/"})
     assert '<html lang="nb">' in client.get("/").text
 

@@ -6,6 +6,8 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Attachment
 from cooperation.models import MandateVersion
@@ -124,8 +126,9 @@ def test_the_meeting_page_costs_four_queries_whatever_the_items(
         make_item(meeting, title=f"Sak {n}", decision="Vedtatt.")
         make_attendance(meeting, make_person(body_x.cooperation))
     bring_to(meeting, State.PUBLISHED, secretary_a)
-    # 1 meeting + body + cooperation, 2 items + cases, 3 disqualified, 4 attendance + people,
-    # 5 the stored notice PDF, 6 the stored minutes PDF
+    # 1 meeting + body + cooperation (with its items' latest change), 2 the stored notice PDF,
+    # 3 the stored minutes PDF, 4 items + cases, 5 disqualified, 6 attendance + people; once
+    # the page is cached only 1–3 (test_a_cached_minutes_page_costs_three_queries)
     with django_assert_num_queries(6):
         assert client.get(f"/moter/{meeting.pk}/").status_code == 200
 
@@ -318,3 +321,134 @@ def test_publishing_from_the_workspace_stores_the_pdf_shown_beside_the_minutes(
     import hashlib
 
     assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == document.sha256
+
+
+# A published meeting's page is rendered once and cached (docs/decisions/0010-page-caching.md):
+# what changes it must show at once, and what it must never show.
+
+
+def published(meeting, secretary):
+    bring_to(meeting, State.PUBLISHED, secretary)
+    return meeting
+
+
+@pytest.mark.django_db
+def test_a_cached_minutes_page_costs_three_queries(client, meeting, secretary_a):
+    published(meeting, secretary_a)
+    first = client.get(f"/moter/{meeting.pk}/").text
+    # 1 the meeting with its items' and cases' latest change, 2 the notice PDF, 3 the
+    # minutes PDF: the key; the items, who was disqualified and the attendance are not read.
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(f"/moter/{meeting.pk}/").text
+    assert len(queries) == 3
+
+    def main(page: str) -> str:
+        return page[page.index("<main") : page.index("</main>")]
+
+    assert main(again) == main(first) and "Sekretariatet orienterte om forslaget" in again
+
+
+@pytest.mark.django_db
+def test_minutes_show_once_published_after_the_page_was_seen(client, meeting, secretary_a):
+    bring_to(meeting, State.APPROVED, secretary_a)
+    assert "Sekretariatet orienterte om forslaget" not in client.get(f"/moter/{meeting.pk}/").text
+    meeting.publish(by=secretary_a)
+    assert "Sekretariatet orienterte om forslaget" in client.get(f"/moter/{meeting.pk}/").text
+
+
+@pytest.mark.django_db
+def test_the_preview_of_minutes_is_never_what_the_public_sees(client, meeting, secretary_a):
+    bring_to(meeting, State.APPROVED, secretary_a)
+    client.force_login(secretary_a)
+    preview = client.get(f"/sekretariat/moter/{meeting.pk}/forhandsvisning/")
+    assert "Sekretariatet orienterte om forslaget" in preview.text
+    client.logout()
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Sekretariatet orienterte om forslaget" not in page
+    assert "forhåndsvisning" not in page.lower()
+
+
+@pytest.mark.django_db
+def test_a_correction_shows_on_a_cached_minutes_page(client, meeting, secretary_a):
+    published(meeting, secretary_a)
+    assert (
+        "Styret slutter seg til revidert mandat for faggruppen."
+        in client.get(f"/moter/{meeting.pk}/").text
+    )
+    item = meeting.items.get(case__sequence=48)
+    item.correct(
+        by=secretary_a,
+        reason="Vedtaket var skrevet feil.",
+        expected_version=item.version,
+        decision="Styret slutter seg til revidert mandat, med endringer.",
+    )
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Styret slutter seg til revidert mandat, med endringer." in page
+    assert "Vedtaket var skrevet feil." in page
+    assert "Styret slutter seg til revidert mandat for faggruppen." not in page
+
+
+@pytest.mark.django_db
+def test_a_case_exempted_after_publication_is_withheld_from_a_cached_page(
+    client, meeting, secretary_a, mandate_case
+):
+    published(meeting, secretary_a)
+    assert "Revidert mandat for faggruppe" in client.get(f"/moter/{meeting.pk}/").text
+    mandate_case.is_exempt = True
+    mandate_case.exemption_basis = "Offl. § 14"
+    mandate_case.public_title = "Mandat"
+    mandate_case.save()
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Revidert mandat for faggruppe" not in page
+    assert "Styret slutter seg til revidert mandat for faggruppen." not in page
+    assert "Offl. § 14" in page
+
+
+@pytest.mark.django_db
+def test_an_item_exempted_after_publication_is_withheld_from_a_cached_page(
+    client, meeting, secretary_a
+):
+    published(meeting, secretary_a)
+    assert "Sekretariatet orienterte om forslaget" in client.get(f"/moter/{meeting.pk}/").text
+    item = meeting.items.get(case__sequence=48)
+    item.is_exempt, item.exemption_basis = True, "Offl. § 13"
+    item.save()
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert "Sekretariatet orienterte om forslaget" not in page
+    assert "Offl. § 13" in page
+
+
+@pytest.mark.django_db
+def test_the_minutes_pdf_shows_on_a_cached_page_once_stored(client, meeting, secretary_a):
+    from meetings.documents import publish_minutes_document
+
+    published(meeting, secretary_a)
+    being_made = '<p class="minutes-download muted">PDF-en lages …</p>'
+    assert being_made in client.get(f"/moter/{meeting.pk}/").text
+    document = publish_minutes_document(meeting)
+    page = client.get(f"/moter/{meeting.pk}/").text
+    assert document.sha256 in page and being_made not in page
+
+
+@pytest.mark.django_db
+def test_a_cached_minutes_page_is_cached_per_language(client, meeting, secretary_a, settings):
+    published(meeting, secretary_a)
+    assert "Til stede" in client.get(f"/moter/{meeting.pk}/").text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(f"/moter/{meeting.pk}/").text
+    assert "Present" in english and "Til stede" not in english
+
+
+@pytest.mark.django_db
+def test_each_response_of_a_cached_page_has_its_own_csp_nonce(client, meeting, secretary_a):
+    import re
+
+    published(meeting, secretary_a)
+    nonces = []
+    for _ in range(2):
+        response = client.get(f"/moter/{meeting.pk}/")
+        header = response["Content-Security-Policy"]
+        nonce = re.search(r"'nonce-([^']+)'", header).group(1)
+        assert f'nonce="{nonce}"' in response.text
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
