@@ -21,6 +21,11 @@ urlpatterns = [
         name="agenda_item_remove",
     ),
     path("moter/<int:pk>/forhandsvisning/", secretariat.meeting_preview, name="meeting_preview"),
+    path(
+        "moter/<int:pk>/forhandsvisning.pdf",
+        secretariat.meeting_preview_pdf,
+        name="meeting_preview_pdf",
+    ),
     path("moter/<int:pk>/fremmote/", secretariat.meeting_attendance, name="meeting_attendance"),
     # The approval of the minutes (views/approval.py), before the generic moves below.
     path(

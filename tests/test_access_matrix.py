@@ -118,6 +118,7 @@ MATRIX = {
         POST_ONLY,
     ),
     "meetings:meeting_preview": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
+    "meetings:meeting_preview_pdf": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
     "meetings:meeting_attendance": (lambda w: {"pk": w["held"].pk}, SECRETARIAT_OBJECT),
     "meetings:meeting_transition": (
         lambda w: {"pk": w["planned"].pk, "action": "send-innkalling"},

@@ -629,6 +629,23 @@ def meeting_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_detail.html", context)
 
 
+@require_safe
+@secretariat_required
+def meeting_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The minutes as the PDF will be, before they are published: made from the same data
+    the published PDF is made from, laid out on request and never stored."""
+    from .. import pdf  # WeasyPrint is loaded on the first render only
+
+    meeting = staff_meeting(request, pk)
+    if meeting.state in (Meeting.State.PLANNED, Meeting.State.CANCELLED):
+        raise Http404(_("There are no minutes to preview before the meeting."))
+    response = HttpResponse(pdf.render_minutes_pdf(meeting), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="utkast-referat.pdf"'
+    # A draft: never kept by a cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_POST
 @secretariat_required
 def item_follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:

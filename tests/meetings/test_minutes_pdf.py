@@ -419,3 +419,20 @@ def test_a_name_cannot_break_out_of_the_css_of_the_page_header():
     assert pdf.css_counters("Side %(page)s av %(pages)s") == (
         '"Side " counter(page) " av " counter(pages)'
     )
+
+
+@pytest.mark.django_db
+def test_the_secretary_previews_the_unpublished_minutes_as_pdf(client, body_x, secretary_a):
+    from meetings.models import Meeting
+    from tests.factories import bring_to, make_item, make_meeting
+
+    meeting = make_meeting(body_x)
+    make_item(meeting, title="Regional plan", decision="Planen vedtas i utkastet.")
+    bring_to(meeting, Meeting.State.HELD, secretary_a)
+    client.force_login(secretary_a)
+    response = client.get(f"/sekretariat/moter/{meeting.pk}/forhandsvisning.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "private, no-store"
+    assert response.content.startswith(b"%PDF-")
+    assert not meeting.minutes_documents.exists()  # a preview is never stored
