@@ -77,7 +77,7 @@ def test_the_chair_alone_approves_and_the_approval_records_the_text(held, secret
 
 @pytest.mark.django_db
 def test_the_chair_must_be_recorded_before_the_minutes_go_out(body_x, secretary_a):
-    meeting = make_meeting(with_rule(make_meeting(body_x), Rule.CHAIR).body)
+    meeting = with_rule(make_meeting(body_x), Rule.CHAIR)
     bring_to(meeting, State.HELD, secretary_a)
     with pytest.raises(DomainError) as error:
         meeting.send_minutes_for_approval(by=secretary_a, deadline=IN_A_WEEK)
