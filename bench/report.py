@@ -47,7 +47,9 @@ def markdown(run: dict) -> str:
         ),
         "",
         "× floor: throughput over the bare view's, measured right after each scenario. "
-        "Server ms: one request alone, in process (of which database), with its queries.",
+        "Server ms: one request alone, in process (of which database), with its queries; "
+        "where a page caches its rendering (ADR 10, 11), first with the caches warm, then "
+        '"cold": each request after emptying them, as the first visitor after a change.',
         "",
         "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | × floor | server ms (DB) "
         "· queries | target | verdict |",
@@ -68,6 +70,11 @@ def markdown(run: dict) -> str:
             continue
         if st:
             server = f"{_ms(st['median_ms'])} ({_ms(st['db_median_ms'])}) · {st['queries']}"
+            if "cold_median_ms" in st:  # cached, then cold: the page caches emptied (ADR 11)
+                server += (
+                    f"; cold {_ms(st['cold_median_ms'])} ({_ms(st['cold_db_median_ms'])}) · "
+                    f"{st['cold_queries']}"
+                )
         elif r.get("one_client"):
             one = r["one_client"]["latency_ms"]
             server = f"1 client: p50 {_ms(one['p50'])}, p95 {_ms(one['p95'])}"

@@ -328,9 +328,14 @@ class CpuMeter:
 def server_time(paths: list[str], samples: int = 15, headers: dict | None = None) -> dict:
     """One client, in this process: the app's own time per request (median), its database
     share and its query count, without the queueing a load adds. `headers`: the scenario's
-    (a member's session cookie)."""
+    (a member's session cookie).
+
+    Each request is made twice: first with the page caches emptied (ADR 10 and 11: what the
+    first visitor after a change pays, "cold"), then again ("cached"). The median is over
+    both sets as before, and each is also given apart."""
     import statistics
 
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -339,21 +344,31 @@ def server_time(paths: list[str], samples: int = 15, headers: dict | None = None
     client = Client(HTTP_HOST="127.0.0.1", **extra)
     chosen = (paths * samples)[:samples]
     client.get(chosen[0])
-    totals, dbs, queries = [], [], []
+    runs = {"cold": ([], [], []), "cached": ([], [], [])}
     for path in chosen:
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(path)
-            totals.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        dbs.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-        queries.append(len(captured.captured_queries))
+        for cache in ("default", "pages"):
+            caches[cache].clear()
+        for kind in ("cold", "cached"):
+            totals, dbs, queries = runs[kind]
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path)
+                totals.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+            dbs.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+            queries.append(len(captured.captured_queries))
+    for cache in ("default", "pages"):
+        caches[cache].clear()  # the load starts as a fresh deployment does
+    cold, cached = runs["cold"], runs["cached"]
     return {
-        "samples": len(totals),
-        "median_ms": round(statistics.median(totals), 1),
-        "db_median_ms": round(statistics.median(dbs), 1),
-        "queries": max(queries),
+        "samples": len(cold[0]) + len(cached[0]),
+        "median_ms": round(statistics.median(cached[0]), 1),
+        "db_median_ms": round(statistics.median(cached[1]), 1),
+        "queries": max(cached[2]),
+        "cold_median_ms": round(statistics.median(cold[0]), 1),
+        "cold_db_median_ms": round(statistics.median(cold[1]), 1),
+        "cold_queries": max(cold[2]),
     }
 
 
@@ -624,6 +639,12 @@ def ensure_database(url: str, *, recreate: bool = False) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
 
 
+def fresh_page_cache(mode: str) -> Path:
+    folder = RUN_DIR / f"page-cache-{mode}"
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
+
+
 def server_env(url: str, mode: str) -> dict:
     return {
         **os.environ,
@@ -637,6 +658,8 @@ def server_env(url: str, mode: str) -> dict:
         "DJANGO_CONN_MAX_AGE": "600",
         # Stored minutes PDFs of the bench databases, apart from the development media.
         "DJANGO_MEDIA_ROOT": str(RUN_DIR / f"media-{mode}"),
+        # The shared page cache (ADR 11) of this run: emptied when the run starts it.
+        "DJANGO_PAGE_CACHE_DIR": str(fresh_page_cache(mode)),
         "DJANGO_LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",
     }

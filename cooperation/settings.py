@@ -118,16 +118,47 @@ TEMPLATES = [
 # No "loaders" above, so Django compiles each template once per process (the cached loader),
 # with debug on as well (it then reloads a changed file).
 
-# Rendered page fragments (docs/decisions/0010-page-caching.md), in each process's memory: a
-# fragment's key holds the stamps of the rows it shows, read in the same request, or it is
-# kept a minute when it shows only public names, so no process needs to be told that another
-# changed something. A published meeting's page is 50–130 KB: 500 entries stay under ~65 MB.
+# Rendered page fragments (docs/decisions/0010-page-caching.md and 0011-shared-page-cache.md).
+# Every key of a rendered part holds the stamps of the rows it shows, read in the same request,
+# or the part shows only public names and links and is kept a minute or an hour.
+# - "default", in each process's memory: the small parts (menus, filter forms) and the first
+#   level of the rendered pages (meetings/page_cache.py).
+# - "pages", files shared by every process of the host: rendered pages and list rows, so a page
+#   rendered by one worker is not rendered again by the others. Its keys begin with a digest of
+#   the code, templates and translations (RELEASE), so an upgrade never serves parts rendered
+#   by the release before; the folder may be emptied at any time.
+
+
+def code_release() -> str:
+    """A digest of what renders a page: the Python code, the templates and the translations."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in ("cooperation", "meetings", "cases", "templates"):
+        for path in sorted((BASE_DIR / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".mo"} and path.is_file():
+                digest.update(str(path.relative_to(BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+RELEASE = os.environ.get("DJANGO_RELEASE") or code_release()
+PAGE_CACHE_DIR = Path(os.environ.get("DJANGO_PAGE_CACHE_DIR", VAR_DIR / "cache" / "pages"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "page-fragments",
+        # A published meeting's page is 50–130 KB: 500 entries stay under ~65 MB a process.
         "OPTIONS": {"MAX_ENTRIES": 500},
-    }
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(PAGE_CACHE_DIR),
+        "KEY_PREFIX": RELEASE,
+        "TIMEOUT": 10 * 60,
+        # About 1 GB at most at the largest pages; a full folder loses a third of its files.
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 
 # SQLite under var/ by default (the embedded demo); PostgreSQL in production through

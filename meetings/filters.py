@@ -43,6 +43,15 @@ class ArchiveFilter(django_filters.FilterSet):
         # The order is applied by the keyset pagination, not as a filter.
         return queryset
 
+    def get_form_class(self):
+        """django-filter builds a new form class for every request; ours depend on the
+        filterset's class alone (labels are lazy, querysets are copied into each form), so
+        the class is built once per process."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     @property
     def newest_first(self) -> bool:
         return self.form.cleaned_data.get("rekkefolge") != "eldste"

@@ -86,6 +86,8 @@ def keyset_page(
         rows.reverse()
 
     def cursor_of(row) -> str:
+        if isinstance(row, dict):  # a .values() queryset, which must hold pk and date_field
+            return encode_cursor(row[date_field], row["pk"])
         value = row
         for part in date_field.split("__"):
             value = getattr(value, part)

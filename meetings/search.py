@@ -24,6 +24,8 @@ with LIKE, newest first, and excerpts are cut in Python.
 
 from __future__ import annotations
 
+import datetime
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -40,8 +42,9 @@ from django.db import connection, models, transaction
 from django.db.models import F, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -139,13 +142,19 @@ class SearchDocument(models.Model):
 
     @property
     def number_label(self) -> str:
-        if self.sequence is None:
-            return ""
-        if self.kind == self.Kind.CASE:
-            return gettext("Case no. %(reference)s") % {"reference": f"{self.year}/{self.sequence}"}
-        if self.year is None:
-            return f"{self.sequence}."
-        return gettext("Case %(number)s") % {"number": f"{self.sequence:02d}/{self.year % 100:02d}"}
+        return number_label(self.kind, self.year, self.sequence)
+
+
+def number_label(kind: str, year: int | None, sequence: int | None) -> str:
+    """The number as the page shows it: "Sak 48/20" for an item, "Saksnr. 2020/48" for a case,
+    "3." for an item numbered per meeting, "" for an unnumbered one."""
+    if sequence is None:
+        return ""
+    if kind == SearchDocument.Kind.CASE:
+        return gettext("Case no. %(reference)s") % {"reference": f"{year}/{sequence}"}
+    if year is None:
+        return f"{sequence}."
+    return gettext("Case %(number)s") % {"number": f"{sequence:02d}/{year % 100:02d}"}
 
 
 # Building the rows
@@ -295,12 +304,8 @@ class Number:
     def q(self) -> Q:
         return Q(kind=self.kind, year=self.year, sequence=self.sequence)
 
-    def matches(self, document: SearchDocument) -> bool:
-        return (document.kind, document.year, document.sequence) == (
-            self.kind,
-            self.year,
-            self.sequence,
-        )
+    def matches(self, kind: str, year: int | None, sequence: int | None) -> bool:
+        return (kind, year, sequence) == (self.kind, self.year, self.sequence)
 
     @property
     def words(self) -> str:
@@ -332,13 +337,24 @@ def parse_number(query: str) -> Number | None:
 # Answering a query
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
-    document: SearchDocument
-    title: SafeString
-    excerpt: SafeString
-    exact: bool
+    """What the page shows of one hit, read by query 2 as plain values (no model instances)."""
+
+    pk: int  # the SearchDocument's
+    kind: str  # SearchDocument.Kind
+    year: int | None
+    sequence: int | None
+    number_label: str
+    title: SafeString  # escaped, the matches marked
+    excerpt: SafeString  # escaped, the matches marked; "" when there is no text
+    exact: bool  # the row is the item or case whose number was searched for
     url: str
+    body_name: str
+    date: datetime.datetime  # the meeting's start, in the current time zone
+    date_iso: str  # as the template filter date:"c" writes it
+    date_text: str  # as date:"j. F Y" writes it: "25. november 2026"
+    exemption_basis: str
 
 
 @dataclass
@@ -384,32 +400,56 @@ def find(query: str, *, order: str = "rank", page: int = 1) -> Results:
             ignored = _why_nothing_postgresql(query)
         return Results(hits=[], page=page, has_more=False, ignored=ignored)
     shown = ids[:PAGE_SIZE]
-    # Query 2: the shown rows with their body and cooperation (and on PostgreSQL their
-    # highlighted title and excerpt from ts_headline).
+    # Query 2: what the page shows of those rows, as dicts (on PostgreSQL with their title
+    # and excerpt marked by ts_headline, on SQLite with their texts, marked here).
     if connection.vendor == "postgresql":
-        rows, mark = _shown_postgresql(shown, number or query), None
+        rows, mark = _shown_rows_postgresql(shown, number.words if number else query), None
     else:
-        rows = SearchDocument.objects.filter(pk__in=shown).select_related("body", "cooperation")
-        mark = _pattern(groups)
-    by_pk = {row.pk: row for row in rows}
-    hits = []
-    for pk in shown:
-        row = by_pk.get(pk)
-        if row is None:  # deleted between the two queries by a re-index
-            continue
-        if mark:
-            title = _mark(row.title, mark)
-            excerpt = _excerpt("\n\n".join(filter(None, [row.decision, row.text])), mark)
-        else:
-            title, excerpt = _marks_to_html(row.marked_title), _marks_to_html(row.marked_excerpt)
-        exact = bool(number and number.matches(row))
-        hits.append(Hit(row, title, excerpt, exact, row.get_absolute_url()))
+        rows, mark = _shown_sqlite(shown), _pattern(groups)
+    by_pk = {row["id"]: row for row in rows}
+    urls = _url_patterns(get_script_prefix())
+    # A row deleted between the two queries by a re-index is left out.
+    hits = [_hit(by_pk[pk], number, mark, urls) for pk in shown if pk in by_pk]
     return Results(
         hits=hits,
         page=page,
         has_more=len(ids) > PAGE_SIZE,
         newest_only=newest_only,
         newest=NEWEST if newest_only else 0,
+    )
+
+
+def _hit(row: dict, number: Number | None, mark: re.Pattern | None, urls: tuple[str, str]) -> Hit:
+    """A row of query 2 as the page shows it."""
+    if mark:
+        title = _mark(row["title"], mark)
+        excerpt = _excerpt("\n\n".join(filter(None, [row["decision"], row["text"]])), mark)
+    else:
+        title = _marks_to_html(row["marked_title"])
+        excerpt = _marks_to_html(row["marked_excerpt"])
+    kind, year, sequence = row["kind"], row["year"], row["sequence"]
+    meeting_url, case_url = urls
+    if kind == SearchDocument.Kind.ITEM:
+        url = meeting_url.format(pk=row["meeting_id"]) + f"#sak-{row['item_id']}"
+    else:
+        url = case_url.format(cooperation=row["cooperation__slug"], year=year, sequence=sequence)
+    # The date as the template's date filter would write it (it costs ~20 µs a call).
+    date = timezone.localtime(row["date"])
+    return Hit(
+        pk=row["id"],
+        kind=kind,
+        year=year,
+        sequence=sequence,
+        number_label=number_label(kind, year, sequence),
+        title=title,
+        excerpt=excerpt,
+        exact=bool(number and number.matches(kind, year, sequence)),
+        url=url,
+        body_name=row["body__name"],
+        date=date,
+        date_iso=date.isoformat(),
+        date_text=f"{date.day}. {MONTHS[date.month]} {date.year:04d}",
+        exemption_basis=row["exemption_basis"],
     )
 
 
@@ -422,7 +462,16 @@ def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, 
     """
     offset = (page - 1) * PAGE_SIZE
     number = parse_number(query)
-    if connection.vendor != "postgresql" or number:
+    if connection.vendor == "postgresql" and number:
+        # Compiled once per process (see `_compiled`): a number's page is `matching`'s.
+        sql, params, marker = _number_page_statement(number.kind, order, offset)
+        values = {
+            marker.words: number.words,
+            marker.year: number.year,
+            marker.sequence: number.sequence,
+        }
+        return sql, _filled_in(params, values)
+    if connection.vendor != "postgresql":
         rows = (
             matching(query, order=order)
             .annotate(newest_only=Value(False))
@@ -443,6 +492,20 @@ def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, 
         "walk_limit": WALK_LIMIT,
     }
     return _page_sql(order), params
+
+
+@functools.cache
+def _number_page_statement(kind: str, order: str, offset: int) -> tuple[str, tuple, Number]:
+    """Query 1 for a number on PostgreSQL (`matching`'s page), compiled once per process and
+    shape (see `_compiled`): its SQL, its parameters with markers, and the marker number."""
+    marker = Number(kind, year=32_123, sequence=2_123_456_789)
+    rows = (
+        _matching_postgresql(marker.words, marker, order)
+        .annotate(newest_only=Value(False))
+        .values_list("pk", "newest_only")[offset : offset + PAGE_SIZE + 1]
+    )
+    sql, params = _compiled(rows, [marker.words, marker.year, marker.sequence])
+    return sql, params, marker
 
 
 # Walking the date index newest first tests each row it passes against the query, which
@@ -564,14 +627,30 @@ def _matching_postgresql(query: str, number: Number | None, order: str) -> model
     return documents.order_by(*ordering, "-rank", "-date", "-pk")
 
 
+# What query 2 reads of each shown row besides its title and text: only what the page shows
+# or links with. The body and the cooperation are joined for one column each.
+SHOWN = (
+    "id",
+    "kind",
+    "item_id",
+    "meeting_id",
+    "year",
+    "sequence",
+    "date",
+    "exemption_basis",
+    "body__name",
+    "cooperation__slug",
+)
+
+
 def _shown_postgresql(pks: list[int], query: str | Number) -> models.QuerySet:
+    """Query 2 on PostgreSQL: the shown rows, their title and excerpt marked by ts_headline
+    (the text columns themselves stay in the database)."""
     tsquery = _tsquery(query)
     marks = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
     excerpt = Concat("decision", Value("\n\n"), "text", output_field=models.TextField())
     return (
         SearchDocument.objects.filter(pk__in=pks)
-        .select_related("body", "cooperation")
-        .defer("decision", "text", "folded")
         .annotate(
             marked_title=SearchHeadline("title", tsquery, highlight_all=True, **marks),
             marked_excerpt=SearchHeadline(
@@ -584,6 +663,79 @@ def _shown_postgresql(pks: list[int], query: str | Number) -> models.QuerySet:
                 **marks,
             ),
         )
+        .values(*SHOWN, "marked_title", "marked_excerpt")
+    )
+
+
+# Compiled once per process: building and compiling an ORM query costs ~0.9 ms, more than
+# PostgreSQL takes to run query 2 or to find a number. The SQL of those two depends only on
+# the shape of the request (how many rows are shown; the number's kind, the order and the
+# page), so it is compiled once per shape from the same ORM query (which bench/dbtime.py
+# times, too), with markers for the values that change: the query's text, and numbers no row
+# has for ids (negative), years and sequence numbers (within their columns' ranges, or the ORM
+# would drop a condition that cannot match). A request puts its values in place of the
+# markers among the parameters.
+_TEXT_MARKER = "\ue002query\ue002"
+
+
+def _compiled(queryset: models.QuerySet, markers: list) -> tuple[str, tuple]:
+    """The queryset's SQL and parameters, checked to hold every marker as a parameter (a
+    marker written into the SQL could not be replaced)."""
+    sql, params = queryset.query.sql_with_params()
+    if any(marker not in params for marker in markers):
+        raise RuntimeError("A compiled search query does not pass all its values as parameters.")
+    return sql, params
+
+
+def _filled_in(params: tuple, values: dict) -> tuple:
+    """The parameters of a statement compiled with markers, each marker replaced by its value
+    (of the marker's type: the ORM passes psycopg's Int2, Int4 for some columns)."""
+    return tuple(type(param)(values[param]) if param in values else param for param in params)
+
+
+@functools.cache
+def _shown_statement(count: int) -> tuple[str, tuple, list[int]]:
+    """Query 2's SQL for `count` rows, its parameters with markers, and the ids' markers."""
+    ids = [-1 - n for n in range(count)]
+    sql, params = _compiled(_shown_postgresql(ids, _TEXT_MARKER), [_TEXT_MARKER, *ids])
+    return sql, params, ids
+
+
+def _shown_rows_postgresql(pks: list[int], text: str) -> list[dict]:
+    """Query 2 on PostgreSQL for these ids and this query text: the dicts `_shown_postgresql`
+    gives."""
+    sql, params, markers = _shown_statement(len(pks))
+    values = dict(zip(markers, pks, strict=True)) | {_TEXT_MARKER: text}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _filled_in(params, values))
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _shown_sqlite(pks: list[int]) -> models.QuerySet:
+    """Query 2 on SQLite: the shown rows with their texts, marked in Python."""
+    return SearchDocument.objects.filter(pk__in=pks).values(*SHOWN, "title", "decision", "text")
+
+
+@functools.cache
+def _url_patterns(script_prefix: str) -> tuple[str, str]:
+    """The URLs of a meeting and of a case as format strings: "/moter/{pk}/".
+
+    Reversing costs ~20 µs and a page links to up to 20 hits, so each URL is reversed once per
+    process and script prefix (the argument, which `reverse` reads itself) with values no real
+    URL has, which are then replaced by format fields. `reverse` quotes the prefix, so the
+    result holds no other braces.
+    """
+    meeting = reverse("meetings:meeting_detail", kwargs={"pk": 1357913579})
+    case = reverse(
+        "meetings:case_detail",
+        kwargs={"cooperation": "cooperation-marker", "year": 2468024680, "sequence": 9753197531},
+    )
+    return (
+        meeting.replace("1357913579", "{pk}"),
+        case.replace("cooperation-marker", "{cooperation}")
+        .replace("2468024680", "{year}")
+        .replace("9753197531", "{sequence}"),
     )
 
 

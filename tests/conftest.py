@@ -121,12 +121,31 @@ def _media_in_a_temporary_folder(settings, tmp_path_factory) -> None:
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Cached page fragments (docs/decisions/0010-page-caching.md) are keyed by row ids, which
-    # the next test's database hands out again: every test starts with an empty cache.
-    from django.core.cache import cache
+@pytest.fixture(autouse=True, scope="session")
+def _page_cache_of_this_run(tmp_path_factory) -> None:
+    # The shared page cache (its files) of this test run alone: two runs at once, or the
+    # developer's server, never see each other's pages.
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    settings.CACHES["pages"]["LOCATION"] = str(tmp_path_factory.mktemp("page-cache"))
+    from asgiref.local import Local
+
+    # What django.test.signals.clear_cache_handlers does when a test changes CACHES.
+    caches.close_all()
+    caches._settings = caches.settings = caches.configure_settings(None)
+    caches._connections = Local(False)
+    assert caches["pages"]._dir == settings.CACHES["pages"]["LOCATION"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(_page_cache_of_this_run):
+    # Cached page fragments (docs/decisions/0010-page-caching.md) are keyed by row ids, which
+    # the next test's database hands out again: every test starts with empty caches.
+    from django.core.cache import caches
+
+    for name in ("default", "pages"):
+        caches[name].clear()
     yield
-    cache.clear()
+    for name in ("default", "pages"):
+        caches[name].clear()

@@ -7,11 +7,24 @@ and legal basis only. Anything else is 404.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from django.contrib import messages
-from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -20,13 +33,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from cases.models import Case
-from cooperation.models import Body, Membership
+from cases.models import Attachment, Case
+from cooperation.models import Body, MandateVersion, Membership
 
-from ..documents import NoticeDocument
+from ..documents import MinutesDocument, NoticeDocument
 from ..filters import DecisionFilter, MeetingFilter
-from ..models import AgendaItem, Attendance, Meeting
-from ..pagination import BadCursor, keyset_page
+from ..models import UNDER_WAY, AgendaItem, Attendance, Meeting
+from ..page_cache import cached_part, stamp_key
+from ..pagination import BadCursor, Page, keyset_page
 
 HOME_UPCOMING = 10
 HOME_PUBLISHED = 10
@@ -59,47 +73,91 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def archive_page(request: HttpRequest, filterset, *, date_field: str):
-    """Filter and page an archive list; bad parameters become a message, never a 500."""
+def archive_page(request: HttpRequest, filterset, *, date_field: str, stamps: tuple[str, ...]):
+    """Filter and page an archive list; bad parameters become a message, never a 500.
+
+    The page's rows are dicts of the id, the date and the `stamps` only (archive_rows reads
+    and renders the rows themselves only when its cache does not have them)."""
+
+    def page_of(queryset, **cursors):
+        rows = queryset.values("pk", date_field, *stamps)
+        return keyset_page(rows, date_field=date_field, **cursors)
+
     if not filterset.is_valid():
         messages.error(request, _("Some of the filters were not understood and were ignored."))
-        return filterset, keyset_page(filterset.queryset, date_field=date_field, newest_first=True)
+        return filterset, page_of(filterset.queryset, newest_first=True)
     try:
-        page = keyset_page(
+        page = page_of(
             filterset.qs,
-            date_field=date_field,
             newest_first=filterset.newest_first,
             after=request.GET.get("etter", ""),
             before=request.GET.get("for", ""),
         )
     except BadCursor:
         messages.error(request, _("The page link was not understood; showing the first page."))
-        page = keyset_page(filterset.qs, date_field=date_field, newest_first=filterset.newest_first)
+        page = page_of(filterset.qs, newest_first=filterset.newest_first)
     return filterset, page
+
+
+def archive_rows(request: HttpRequest, part: str, page: Page, queryset) -> str:
+    """A list page's rows and pager, rendered once per process for these exact rows
+    (docs/decisions/0011-list-caching.md). The key holds what `archive_page` read: the id,
+    date and stamps (`modified` of the row and of the rows it names) of every row shown, with
+    the query string (filters and cursor) and the cursors of the pages beside it. So a row
+    saved, published, exempted, withdrawn or renamed, or a row coming or going, is a new key.
+    Only then are the rows read from `queryset` (the list's own, so a row withdrawn in between
+    drops out) and rendered: a second query."""
+    stamps = tuple(tuple(row.values()) for row in page.rows)
+    key = stamp_key(part, request.get_full_path(), stamps, page.next_cursor, page.previous_cursor)
+
+    def render_rows() -> str:
+        found = queryset.in_bulk([row["pk"] for row in page.rows])
+        rows = [found[row["pk"]] for row in page.rows if row["pk"] in found]
+        context = {"page": dataclasses.replace(page, rows=rows)}
+        return render_to_string(part, context, request=request)
+
+    return cached_part(key, render_rows)
 
 
 @require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """The archive of meetings, newest first, filtered by body and year."""
-    meetings = Meeting.objects.public().select_related("body")
+    meetings = Meeting.objects.public()
     filterset, page = archive_page(
-        request, MeetingFilter(request.GET, queryset=meetings), date_field="start"
+        request,
+        MeetingFilter(request.GET, queryset=meetings),
+        date_field="start",
+        stamps=("modified", "body__modified"),
     )
-    return render(request, "meetings/meeting_list.html", {"filter": filterset, "page": page})
+    rows_html = archive_rows(
+        request, "meetings/meeting_list.html#rows", page, meetings.select_related("body")
+    )
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {"filter": filterset, "page": page, "rows_html": rows_html},
+    )
 
 
 @require_safe
 def decision_list(request: HttpRequest) -> HttpResponse:
     """The archive of treatments with published decisions."""
-    items = (
-        AgendaItem.objects.published()
-        .select_related("meeting__body", "case")
-        .defer(*(f"case__{name}" for name in CASE_TEXTS))
-    )
+    items = AgendaItem.objects.published()
     filterset, page = archive_page(
-        request, DecisionFilter(request.GET, queryset=items), date_field="meeting__start"
+        request,
+        DecisionFilter(request.GET, queryset=items),
+        date_field="meeting__start",
+        stamps=("modified", "case__modified", "meeting__modified", "meeting__body__modified"),
     )
-    return render(request, "meetings/decision_list.html", {"filter": filterset, "page": page})
+    rows = items.select_related("meeting__body", "case").defer(
+        *(f"case__{name}" for name in CASE_TEXTS)
+    )
+    rows_html = archive_rows(request, "meetings/decision_list.html#rows", page, rows)
+    return render(
+        request,
+        "meetings/decision_list.html",
+        {"filter": filterset, "page": page, "rows_html": rows_html},
+    )
 
 
 # A published meeting's page is rendered once and cached (docs/decisions/0010-page-caching.md):
@@ -121,36 +179,64 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             item_count=Count("items"),
             items_modified=Max("items__modified"),
             cases_modified=Max("items__case__modified"),
+            notice_document_stamp=LATEST_PUBLIC_NOTICE,
+            minutes_document_stamp=LATEST_MINUTES,
         ),
         pk=pk,
     )
-    context = {
-        "meeting": meeting,
-        # The latest public version of the notice as a stored PDF, beside the agenda.
-        "notice_document": meeting.notice_documents.filter(
-            audience=NoticeDocument.Audience.PUBLIC
-        ).first(),
-        # The latest stored minutes PDF, shown with its size and checksum beside the minutes.
-        "minutes_document": meeting.minutes_documents.first()
-        if meeting.minutes_are_public
-        else None,
-    }
+    context = {"meeting": meeting}
     if not meeting.minutes_are_public:
+        context |= meeting_documents(meeting)
         context |= meeting_page_context(meeting, show_minutes=False)
         return render(request, "meetings/meeting_detail.html", context)
-    key = minutes_cache_key(context)
-    context["minutes_html"] = cache.get(key)
-    if context["minutes_html"] is None:
-        context |= meeting_page_context(meeting, show_minutes=True)
-        context["minutes_html"] = render_to_string(MINUTES_PART, context)
-        cache.set(key, context["minutes_html"], MINUTES_CACHE_SECONDS)
+
+    def render_minutes() -> str:
+        part = context | meeting_documents(meeting)
+        part |= meeting_page_context(meeting, show_minutes=True)
+        return render_to_string(MINUTES_PART, part)
+
+    context["minutes_html"] = cached_part(
+        minutes_cache_key(meeting), render_minutes, MINUTES_CACHE_SECONDS
+    )
     return render(request, "meetings/meeting_detail.html", context)
 
 
-def minutes_cache_key(context: dict) -> str:
+# The latest public notice PDF and the latest minutes PDF of a meeting as "<id>:<SHA-256>",
+# read with the meeting: part of the key of its cached page; the documents themselves are read
+# only to render it. Plain SQL: as Subquery expressions the two cost ~1 ms of Python a request
+# to build and compile, most of a cached page's cost.
+LATEST_PUBLIC_NOTICE = RawSQL(
+    f"SELECT d.id || ':' || d.sha256 FROM {NoticeDocument._meta.db_table} d"
+    f" WHERE d.meeting_id = {Meeting._meta.db_table}.id AND d.audience = %s"
+    " ORDER BY d.version DESC LIMIT 1",
+    (NoticeDocument.Audience.PUBLIC.value,),
+)
+LATEST_MINUTES = RawSQL(
+    f"SELECT d.id || ':' || d.sha256 FROM {MinutesDocument._meta.db_table} d"
+    f" WHERE d.meeting_id = {Meeting._meta.db_table}.id ORDER BY d.version DESC LIMIT 1",
+    (),
+)
+
+
+def meeting_documents(meeting: Meeting) -> dict:
+    """The stored PDFs beside the agenda and the minutes: the latest public notice (a meeting
+    whose notice went out before the PDFs existed has none) and, once the minutes are
+    published, the latest minutes PDF, shown with its size and checksum."""
+
+    def document(model, stamp: str | None):
+        return model.objects.filter(pk=int(stamp.split(":")[0])).first() if stamp else None
+
+    return {
+        "notice_document": document(NoticeDocument, meeting.notice_document_stamp),
+        "minutes_document": document(MinutesDocument, meeting.minutes_document_stamp)
+        if meeting.minutes_are_public
+        else None,
+    }
+
+
+def minutes_cache_key(meeting: Meeting) -> str:
     """The key of a published meeting's rendered page: its own stamps, its items' and their
-    cases' (read with it), its stored PDFs and the language."""
-    meeting = context["meeting"]
+    cases' and its stored PDFs' (all read with it) and the language."""
     stamps = [
         meeting.pk,
         meeting.modified,
@@ -159,10 +245,10 @@ def minutes_cache_key(context: dict) -> str:
         meeting.item_count,
         meeting.items_modified,
         meeting.cases_modified,
+        meeting.notice_document_stamp,
+        meeting.minutes_document_stamp,
         get_language(),
     ]
-    for document in (context["notice_document"], context["minutes_document"]):
-        stamps += [document.pk, document.sha256] if document else [None, None]
     digest = hashlib.blake2b(repr(stamps).encode(), digest_size=16).hexdigest()
     return f"published-minutes:{meeting.pk}:{digest}"
 
@@ -217,21 +303,19 @@ def public_case(cooperation: str, year: int, sequence: int) -> Case:
 
 @require_safe
 def case_detail(request: HttpRequest, cooperation: str, year: int, sequence: int) -> HttpResponse:
-    """A case: its public document, its path through the bodies, its attachments."""
-    case = public_case(cooperation, year, sequence)
-    treatments = list(
-        AgendaItem.objects.public()
-        .filter(case=case)
-        .select_related("meeting__body", "case")
-        .defer(*(f"case__{name}" for name in CASE_TEXTS))
-        .order_by("meeting__start", "pk")
-    )
-    attachments = [] if case.is_exempt else list(case.attachments.filter(is_exempt=False))
-    return render(
-        request,
-        "meetings/case_detail.html",
-        {"case": case, "treatments": treatments, "attachments": attachments},
-    )
+    """A case: its public document, its path through the bodies, its attachments.
+
+    Everything but the page's frame is rendered once per key and cached
+    (docs/decisions/0010-page-caching.md): a cached page costs one query, the case with the
+    stamps of what its page shows (case_stamps); only a miss reads its document, treatments
+    and attachments (case_part). As public_case: a case on no public agenda is not found."""
+    cases = stamp_query("case", case_stamps)
+    case = cases.filter(cooperation__slug=cooperation, year=year, sequence=sequence).first()
+    if case is None or case.treatments_stamp is None:
+        raise Http404(_("No public case has this reference."))
+    key = stamp_key(CASE_PART, case.pk, *(getattr(case, name) for name in CASE_STAMPS))
+    html = cached_part(key, lambda: case_part(case.pk))
+    return render(request, "meetings/case_detail.html", {"case": case, "case_html": html})
 
 
 @require_safe
@@ -255,12 +339,12 @@ def attachment_download(
     )
 
 
-def public_body(cooperation: str, slug: str) -> Body:
-    return get_object_or_404(
-        Body.objects.select_related("cooperation", "parent"),
-        cooperation__slug=cooperation,
-        slug=slug,
-    )
+def public_body(cooperation: str, slug: str, bodies=None) -> Body:
+    """A body by its cooperation's and its own slug, with its cooperation and parent; `bodies`
+    (a Body queryset) may add to what is read with it."""
+    if bodies is None:
+        bodies = Body.objects.select_related("cooperation", "parent")
+    return get_object_or_404(bodies, cooperation__slug=cooperation, slug=slug)
 
 
 @require_safe
@@ -273,32 +357,225 @@ def body_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def body_detail(request: HttpRequest, cooperation: str, slug: str) -> HttpResponse:
-    """A body: its mandate and its history, its members, its meetings."""
-    body = public_body(cooperation, slug)
+    """A body: its mandate and its history, its members, its meetings.
+
+    Everything but the page's frame is rendered once per key and cached
+    (docs/decisions/0010-page-caching.md): a cached page costs one query, the body with the
+    stamps of what its page shows (body_stamps); only a miss reads the mandates, members and
+    meetings (body_part). What depends on the time is in the key too: today's date, which
+    decides the mandate in force and who is a member, and how many of the body's meetings
+    are upcoming and how many have begun."""
+    today = timezone.localdate()
+    body = public_body(cooperation, slug, bodies=stamp_query("body", body_stamps, today))
+    key = stamp_key(
+        BODY_PART,
+        today,
+        body.pk,
+        body.modified,
+        body.cooperation.modified,
+        body.parent.modified if body.parent else None,
+        *(getattr(body, name) for name in BODY_STAMPS),
+    )
+    html = cached_part(key, lambda: body_part(body, today))
+    return render(request, "meetings/body_detail.html", {"body": body, "body_html": html})
+
+
+# The case and body pages cache all but their frame (base.html, with the CSP nonce and the
+# CSRF token; the title; the body's feed link): docs/decisions/0010-page-caching.md.
+CASE_PART = "meetings/case_detail.html#case-content"
+BODY_PART = "meetings/body_detail.html#body-content"
+# The stamps read with a case (case_stamps) and a body (body_stamps), in their pages' keys.
+CASE_STAMPS = (
+    "modified",
+    "cooperation_modified",
+    "responsible_modified",
+    "treatments_stamp",
+    "attachments_stamp",
+)
+BODY_STAMPS = ("mandates_stamp", "adopting_stamp", "members_stamp", "meetings_stamp")
+# What the body page shows of the body, its cooperation and its parent.
+BODY_FIELDS = ("modified", "name", "slug", "kind", "is_political")
+# What a meeting in the body page's lists shows: its link, date, title and state.
+BODY_MEETING_FIELDS = ("modified", "start", "title", "state")
+
+
+def stamp_of(queryset, outer: str, *aggregates):
+    """`aggregates` over the rows of `queryset` that belong to the outer row (`queryset`
+    filters `outer` on an OuterRef) joined into one text, as a subquery to annotate the outer
+    query with: e.g. the number of rows and the latest `modified` of them,
+    "3 2026-11-23 10:00:01.123456+00". One subquery instead of one per aggregate is cheaper to
+    build and to run. NULL when there is no row. (`||` joins text and numbers alike on
+    PostgreSQL and SQLite.)"""
+    stamp = Func(
+        *aggregates,
+        template="(%(expressions)s)",
+        arg_joiner=" || ' ' || ",
+        output_field=CharField(),
+    )
+    rows = queryset.order_by().values(outer)
+    return Subquery(rows.annotate(stamp=stamp).values("stamp"))
+
+
+def latest(*fields: str):
+    """The latest of the fields' `Max`es: each is set when there are rows (on SQLite,
+    Greatest is NULL when one of them is)."""
+    return Greatest(*(Max(name) for name in fields))
+
+
+# The querysets that read the stamps are built once per process (the body's once a day):
+# building their subqueries costs about as much as running them. Only derive from them (each
+# filter or annotate is a copy); never evaluate one as it is.
+STAMP_QUERIES: dict = {}
+
+
+def stamp_query(name: str, build, *args):
+    """The queryset `build(*args)` makes, built at the first call with these arguments."""
+    queryset = STAMP_QUERIES.get((name, *args))
+    if queryset is None:
+        if len(STAMP_QUERIES) > 10:  # the querysets of days gone by
+            STAMP_QUERIES.clear()
+        queryset = STAMP_QUERIES[(name, *args)] = build(*args)
+    return queryset
+
+
+def case_stamps():
+    """Cases as the case page's frame and key need them (title, exemption, `modified`), each
+    with, in the same query, the `modified` of its cooperation and officer responsible, the
+    number of its public treatments and the latest `modified` of them, their meetings and
+    bodies (none: the case is not public), and the number and latest `modified` of its
+    attachments. Exempting the case, an item or an attachment, a meeting's notice or
+    publication, a body renamed: each moves a stamp, since a save sets `modified` to now,
+    later than any before; a row gone changes a number."""
+    treatments = AgendaItem.objects.public().filter(case=OuterRef("pk"))
+    attachments = Attachment.objects.filter(case=OuterRef("pk"))
+    return Case.objects.only("modified", "title", "public_title", "is_exempt").annotate(
+        cooperation_modified=F("cooperation__modified"),
+        responsible_modified=F("responsible__modified"),
+        treatments_stamp=stamp_of(
+            treatments,
+            "case",
+            Count("pk"),
+            latest("modified", "meeting__modified", "meeting__body__modified"),
+        ),
+        attachments_stamp=stamp_of(attachments, "case", Count("pk"), Max("modified")),
+    )
+
+
+def case_part(pk: int) -> str:
+    """The case page's content (CASE_PART), read and rendered only when not in the cache:
+    the case document, its path through the bodies and its attachments (3 queries)."""
+    case = get_object_or_404(Case.objects.select_related("cooperation", "responsible"), pk=pk)
+    treatments = list(
+        AgendaItem.objects.public()
+        .filter(case=case)
+        .select_related("meeting__body")
+        .defer("minutes_text")
+        .order_by("meeting__start", "pk")
+    )
+    for item in treatments:
+        item.case = case  # what is_withheld reads, so it is not read again per item
+    attachments = [] if case.is_exempt else list(case.attachments.filter(is_exempt=False))
+    return render_to_string(
+        CASE_PART, {"case": case, "treatments": treatments, "attachments": attachments}
+    )
+
+
+def body_stamps(today):
+    """Bodies with their cooperation and parent, each with, in the same query, the number and
+    latest `modified` of what its page shows: its mandates, the public items that adopted one
+    (their meetings and bodies too), the memberships of `today` (their people and
+    organisations too) and its public meetings. A membership ended, a mandate added or
+    edited, an item numbered at its meeting's notice, a meeting published or cancelled: each
+    moves a stamp, since a save sets `modified` to now, later than any before; a row gone
+    changes a number.
+
+    And how many of its public meetings are upcoming and how many have begun (the page's
+    two lists), by the database's clock, so that the query stays the same all day: as time
+    passes a meeting can only leave the upcoming ones and join those begun, so for the same
+    meetings these two numbers tell which meetings each list shows."""
+    mandates = MandateVersion.objects.filter(body=OuterRef("pk"))
+    adopting = AgendaItem.objects.public().filter(adopts_mandate__body=OuterRef("pk"))
+    members = Membership.objects.current(today).filter(body=OuterRef("pk"))
+    meetings = Meeting.objects.public().filter(body=OuterRef("pk"))
+    shown = (
+        *BODY_FIELDS,
+        *(f"cooperation__{name}" for name in ("modified", "name", "slug")),
+        *(f"parent__{name}" for name in ("modified", "name", "slug")),
+    )
+    bodies = Body.objects.select_related("cooperation", "parent").only(*shown)
+    return bodies.annotate(
+        mandates_stamp=stamp_of(mandates, "body", Count("pk"), Max("modified")),
+        adopting_stamp=stamp_of(
+            adopting,
+            "adopts_mandate__body",
+            Count("pk"),
+            latest("modified", "meeting__modified", "meeting__body__modified"),
+        ),
+        members_stamp=stamp_of(
+            members,
+            "body",
+            Count("pk"),
+            latest("modified", "person__modified"),
+            # Not every member sits on behalf of an organisation.
+            Coalesce(Max("on_behalf_of__modified"), Max("modified")),
+        ),
+        meetings_stamp=stamp_of(
+            meetings,
+            "body",
+            Count("pk"),
+            Max("modified"),
+            Count("pk", filter=upcoming_meetings()),
+            Count("pk", filter=begun_meetings()),
+        ),
+    )
+
+
+def upcoming_meetings() -> Q:
+    """Meetings not yet over (those under way too), as Meeting.objects.upcoming() has them,
+    by the database's clock: the body page's upcoming meetings, and what its key counts of
+    them. (test_public_pages checks that the two agree.)"""
+    not_over = Q(end__gte=Now()) | Q(end__isnull=True, start__gte=Now() - UNDER_WAY)
+    return not_over & ~Q(state=Meeting.State.CANCELLED)
+
+
+def begun_meetings() -> Q:
+    """Meetings that have begun (those under way too), by the database's clock: the body
+    page's past meetings, and what its key counts of them."""
+    return Q(end__lt=Now()) | Q(end__isnull=True, start__lt=Now())
+
+
+def body_part(body: Body, today) -> str:
+    """The body page's content (BODY_PART), read and rendered only when not in the cache:
+    the mandates with the items that adopted them, today's members, the upcoming meetings
+    and the past ones (5 queries)."""
     mandates = list(
         body.mandates.prefetch_related(
             Prefetch(
                 "adopted_by_items",
-                queryset=AgendaItem.objects.public().select_related("meeting__body"),
+                queryset=AgendaItem.objects.public()
+                .select_related("meeting__body")
+                .defer("minutes_text", "decision"),
             )
         ).order_by("-valid_from")
     )
-    today = timezone.localdate()
     current = next((m for m in mandates if m.valid_from <= today), None)
-    members = list(body.memberships.current(today).select_related("person", "on_behalf_of"))
+    members = list(
+        body.memberships.current(today).select_related("person", "on_behalf_of").order_by()
+    )
     # Chair first, then deputy chair, members, deputies … as the roles are listed.
     role_order = {role: n for n, role in enumerate(Membership.Role.values)}
     members.sort(key=lambda m: (role_order[m.role], m.person.name))
-    meetings = Meeting.objects.public().for_body(body)
-    upcoming = list(meetings.upcoming()[:BODY_MEETINGS])
+    # By the database's clock, as the key counted them (body_stamps), and read after it: at
+    # worst a meeting that has just begun shows under a key that does not count it yet.
+    meetings = Meeting.objects.public().for_body(body).only(*BODY_MEETING_FIELDS)
+    upcoming = list(meetings.filter(upcoming_meetings()).order_by("start")[:BODY_MEETINGS])
     past = list(
-        meetings.filter(Q(end__lt=timezone.now()) | Q(end__isnull=True, start__lt=timezone.now()))
+        meetings.filter(begun_meetings())
         .exclude(pk__in=[m.pk for m in upcoming])
         .order_by("-start")[:BODY_MEETINGS]
     )
-    return render(
-        request,
-        "meetings/body_detail.html",
+    return render_to_string(
+        BODY_PART,
         {
             "body": body,
             "mandate": current,

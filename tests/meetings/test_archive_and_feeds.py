@@ -27,7 +27,12 @@ def meetings_in(body, secretary, count, *, year=2022, state=State.PUBLISHED, dec
 
 
 def rows(response):
-    return response.context["page"].rows
+    """The rows a list page shows, as model objects (its page holds their ids and stamps)."""
+    # The view's page holds dicts; the page given to the rows it rendered, model objects.
+    ids = [row["pk"] if isinstance(row, dict) else row.pk for row in response.context["page"].rows]
+    model = AgendaItem if response.wsgi_request.path.startswith("/vedtak/") else Meeting
+    found = model.objects.in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 @pytest.mark.django_db
@@ -95,6 +100,42 @@ def test_the_decision_archive_shows_only_published_decisions(client, body_x, sec
 
 
 @pytest.mark.django_db
+def test_a_saved_row_shows_at_once_on_the_cached_lists(client, coop_a, body_x, secretary_a):
+    # The rows are rendered once and kept under their stamps (ADR 11): every save that changes
+    # what a row shows is a new key, in every process, with no waiting.
+    (meeting,) = meetings_in(body_x, secretary_a, 1, decision="Styret sluttet seg til forslaget.")
+    item = meeting.items.get()
+    assert "Styret sluttet seg til forslaget." in client.get("/vedtak/").text
+    assert "Sak om samarbeid 0" in client.get("/vedtak/").text
+    # Made exempt: the decision is withheld from the next response on.
+    item.is_exempt, item.exemption_basis = True, "Offl. § 14"
+    item.public_title = "Intern sak"
+    item.save()
+    decisions = client.get("/vedtak/").text
+    assert "Styret sluttet seg til forslaget." not in decisions
+    assert "Sak om samarbeid 0" not in decisions and "Offl. § 14" in decisions
+    # The body renamed: both lists name it at once.
+    body_x.name = "Styret for samarbeidet"
+    body_x.save()
+    assert "Styret for samarbeidet" in client.get("/moter/").text
+    assert "Styret for samarbeidet" in client.get("/vedtak/").text
+    # The meeting given a title: the meeting list shows it.
+    meeting.title = "Ekstraordinært styremøte"
+    meeting.save()
+    assert "Ekstraordinært styremøte" in client.get("/moter/").text
+
+
+@pytest.mark.django_db
+def test_a_row_gone_from_a_list_is_gone_at_once(client, body_x, secretary_a):
+    made = meetings_in(body_x, secretary_a, 26)
+    assert 'rel="next"' in client.get("/moter/").text
+    # The oldest meeting deleted: page 1 shows the same rows, but there is no page 2 now.
+    made[0].items.all().delete()
+    Meeting.objects.filter(pk=made[0].pk).delete()
+    assert 'rel="next"' not in client.get("/moter/").text
+
+
+@pytest.mark.django_db
 def test_the_decision_archive_filters_by_outcome_kind_and_organisation(
     client, coop_a, body_x, secretary_a
 ):
@@ -116,13 +157,15 @@ def test_archive_lists_cost_the_same_queries_for_one_and_many_rows(
     client, body_x, secretary_a, django_assert_num_queries, count
 ):
     meetings_in(body_x, secretary_a, count)
-    # 1 the page of meetings with their body; 2 the bodies of the filter's menu
-    with django_assert_num_queries(2):
-        client.get("/moter/")
-    # 1 the page of items with meeting, body and case; 2–3 the filter's menus
+    # 1 the page's ids and stamps; 2 the rows with their body, to render them; 3 the bodies of
+    # the filter's menu
     with django_assert_num_queries(3):
+        client.get("/moter/")
+    # 1 the page's ids and stamps; 2 the items with meeting, body and case; 3–4 the menus
+    with django_assert_num_queries(4):
         client.get("/vedtak/")
-    # The rendered filter form is cached for a minute: then only the page of rows is read.
+    # The rendered rows are kept under their stamps and the filter form for a minute: then
+    # only the page's ids and stamps are read.
     with django_assert_num_queries(1):
         client.get("/moter/")
     with django_assert_num_queries(1):
