@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteMixin
+from django.forms.models import BaseInlineFormSet
 
 from .approvals import Approval, Comment, Correction
 from .models import AgendaItem, Attendance, Meeting, MeetingEvent
@@ -6,11 +8,28 @@ from .oparl.withdrawals import RecordingWithdrawalsAdmin
 from .outbox import OutgoingEmail
 
 
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """Django's tabular inlines head each column with its field's label but give the inputs
+    in the cells none (axe: label, select-name). Each input is named after its column, and an
+    autocomplete's select too, whose title select2 copies onto the box it draws (axe:
+    aria-input-field-name)."""
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            name = str(field.label or "")
+            field.widget.attrs.setdefault("aria-label", name)
+            widget = getattr(field.widget, "widget", field.widget)  # inside the related wrapper
+            if isinstance(widget, AutocompleteMixin):
+                widget.attrs.setdefault("title", name)
+
+
 class AgendaItemInline(admin.StackedInline):
     """Items can be added and removed only while the meeting is planned (before numbering)."""
 
     model = AgendaItem
     fk_name = "meeting"
+    formset = LabelledInlineFormSet
     extra = 0
     fields = ["position", "kind", "case", "title", "outcome"]
     autocomplete_fields = ["case"]
@@ -25,6 +44,7 @@ class AgendaItemInline(admin.StackedInline):
 
 class AttendanceInline(admin.TabularInline):
     model = Attendance
+    formset = LabelledInlineFormSet
     extra = 0
     autocomplete_fields = ["person", "on_behalf_of", "substitute_for"]
     exclude = ["left_during"]
@@ -32,6 +52,7 @@ class AttendanceInline(admin.TabularInline):
 
 class EventInline(admin.TabularInline):
     model = MeetingEvent
+    formset = LabelledInlineFormSet
     extra = 0
     can_delete = False
     readonly_fields = ["at", "actor", "kind", "from_state", "to_state", "note"]
@@ -67,6 +88,9 @@ class MeetingAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
 
     list_select_related = ["body"]
     inlines = [AgendaItemInline, AttendanceInline, EventInline]
+
+    class Media:
+        js = ["js/admin-select-names.js"]  # names the autocomplete boxes (axe)
 
 
 @admin.register(AgendaItem)

@@ -13,13 +13,20 @@ persistent connection (`CONN_MAX_AGE`) is health-checked (`CONN_HEALTH_CHECKS`).
   that is not the app's), and the page shows it.
 - A save whose connection dies in the middle answers 500, not 200 and not "saved", and leaves
   the item as it was (version included); the next save, with the same version, goes through.
+- The task worker (`manage.py db_worker`, a process of its own) carries on after the restart:
+  the next PDF is made by the same process on a new connection.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import io
+import os
 import re
+import subprocess
+import sys
+import time
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
@@ -28,10 +35,13 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from meetings.documents import MinutesDocument
 from meetings.models import Meeting
+from meetings.tasks import make_minutes_document
 from tests.factories import bring_to, make_case, make_item, make_meeting
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -205,3 +215,57 @@ def test_a_save_cut_off_by_the_restart_answers_500_and_changes_nothing(cookie, i
         )
         assert status == 200
         assert stored(item.pk) == ("Lagret etter omstarten.", before[1] + 1)
+
+
+# The task worker (ADR 0009) is a process of its own, polling the database: the restart is
+# made while it is waiting for work, its usual state, and it must then carry on with the
+# next render on a new connection, without being restarted.
+
+
+def worker_process(tmp_path) -> subprocess.Popen:
+    """`manage.py db_worker` as production runs it (docs/operations.md), on the test database."""
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cooperation.settings",
+        "DATABASE_URL": url,
+        "DJANGO_TASKS_BACKEND": "database",
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DJANGO_PAGE_CACHE_DIR": str(tmp_path / "page-cache"),
+        "DJANGO_CONN_MAX_AGE": "600",
+    }
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"]
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stderr=subprocess.PIPE)
+
+
+def published_by_the_worker(worker, meeting, secretary, seconds: float = 120) -> None:
+    """Publish the minutes, queue their PDF as the publishing view does, and wait for the
+    worker to store it."""
+    meeting.publish(by=secretary)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        make_minutes_document.enqueue(meeting_id=meeting.pk)
+    deadline = time.monotonic() + seconds
+    while not MinutesDocument.objects.filter(meeting=meeting).exists():
+        assert worker.poll() is None, worker.stderr.read().decode()
+        assert time.monotonic() < deadline, "the worker stored no PDF"
+        time.sleep(0.2)
+
+
+def test_the_task_worker_carries_on_after_the_database_restarts(body_x, secretary_a, tmp_path):
+    first, second = (
+        bring_to(make_meeting(body_x, start=start), Meeting.State.APPROVED, secretary_a)
+        for start in (timezone.now() - datetime.timedelta(days=d) for d in (14, 7))
+    )
+    worker = worker_process(tmp_path)
+    try:
+        published_by_the_worker(worker, first, secretary_a)
+        # The worker holds a connection (CONN_MAX_AGE) and waits for work: the restart ends it,
+        # and the test's own.
+        assert terminate_all() >= 2
+        connection.close()  # the test's own connection was ended too
+        published_by_the_worker(worker, second, secretary_a)
+        assert worker.poll() is None  # the same process, never restarted
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

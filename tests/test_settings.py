@@ -82,3 +82,28 @@ def test_production_compiles_each_template_once_and_caches_fragments_in_memory()
         "django.template.loaders.cached",
         "LocMemCache",
     ]
+
+
+def test_production_shares_rendered_pages_in_files_keyed_by_the_release():
+    code = (
+        "from django.core.cache import caches; from django.conf import settings as s; "
+        "print(type(caches['pages']).__name__, caches['pages'].key_prefix == s.RELEASE, "
+        "len(s.RELEASE))"
+    )
+    result = manage("shell", "-c", code, **PRODUCTION, DJANGO_PAGE_CACHE_DIR="/tmp/x")
+    assert result.stdout.strip().splitlines()[-1].split() == ["FileBasedCache", "True", "16"]
+
+
+@pytest.mark.parametrize(("flag", "prepared"), [(None, True), ("0", False)])
+def test_postgresql_connections_prepare_their_statements_unless_told_not_to(flag, prepared):
+    # ADR 12; only the settings are read here, no connection is made.
+    code = (
+        "from django.conf import settings as s; o = s.DATABASES['default'].get('OPTIONS', {}); "
+        "print(o.get('server_side_binding', False), o.get('prepare_threshold'))"
+    )
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://app@db.example.invalid:5432/moter"}
+    if flag is not None:
+        env["DJANGO_DB_PREPARED"] = flag
+    result = manage("shell", "-c", code, **env)
+    expected = ["True", "5"] if prepared else ["False", "None"]
+    assert result.stdout.strip().splitlines()[-1].split() == expected, result.stderr

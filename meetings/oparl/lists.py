@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 
 DEFAULT_LIMIT = 25
@@ -94,6 +94,8 @@ class Source:
     serialize: Callable[[Any], dict]
     created: str = "oparl_created"
     modified: str = "oparl_modified"
+    # Reads what the rows embed, for a list of them at once (when prefetching cannot).
+    embed: Callable[[list], None] | None = None
 
     def filtered(self, data: dict) -> QuerySet:
         lookups = {
@@ -161,7 +163,7 @@ def _forward(
         rows = sources[index].filtered(data)
         if index == start and pk is not None:
             rows = rows.filter(pk__gt=pk)
-        found += [(index, row) for row in rows.order_by("pk")[: size + 1]]
+        found += [(index, row) for row in _fetch(sources[index], rows.order_by("pk"), size)]
     return found[:size], len(found) > size
 
 
@@ -174,8 +176,22 @@ def _backward(
         rows = sources[index].filtered(data)
         if index == start and pk is not None:
             rows = rows.filter(pk__lt=pk)
-        found += [(index, row) for row in rows.order_by("-pk")[: size + 1]]
+        found += [(index, row) for row in _fetch(sources[index], rows.order_by("-pk"), size)]
     return found[:size][::-1], len(found) > size
+
+
+def _fetch(source: Source, rows: QuerySet, size: int) -> list:
+    """Up to `size` + 1 rows of `source`; what they prefetch and embed, for the first `size`
+    only: the last row only tells that there are more, it is never shown. (The same queries
+    as for all of them: none when there are no rows.)"""
+    lookups = rows._prefetch_related_lookups
+    fetched = list(rows.prefetch_related(None)[: size + 1])
+    shown = fetched[:size]
+    if lookups:
+        prefetch_related_objects(shown, *lookups)
+    if source.embed and shown:
+        source.embed(shown)
+    return fetched
 
 
 def single_page(request: HttpRequest, params: ListParams, entries: list, serialize) -> dict:

@@ -54,7 +54,12 @@ AUTHORITATIVE_KINDS = {CaseKind.DECISION, CaseKind.ELECTION}
 class Out:
     """What every serializer needs: absolute URLs, whether to leave embedded objects out
     (`omit_internal`), and whether they are embedded in a list page (`listing`: then they
-    leave out their long texts)."""
+    leave out their long texts).
+
+    One per request. It also keeps what a page of hundreds of objects would otherwise work
+    out again for each: the portal's URLs (reversed once per name, see `web`), the labels
+    of choices and the translated phrases (the language and time zone are the request's).
+    """
 
     def __init__(
         self, request: HttpRequest, *, omit_internal: bool = False, listing: bool = False
@@ -63,6 +68,11 @@ class Out:
         self.omit_internal = omit_internal
         self.listing = listing
         self.api = request.build_absolute_uri(reverse("oparl:system")).removesuffix("system")
+        self.tz = timezone.get_current_timezone()
+        self._web: dict[tuple[str, int], list[str] | None] = {}
+        self._labels: dict[tuple[type, str], dict] = {}
+        self._texts: dict[str, str] = {}
+        self._dates: dict[datetime.datetime, str] = {}
 
     def url(self, path: str, *ids: Any) -> str:
         """An API URL; `path` as in SHAPES, e.g. url("meeting/{}", 5)."""
@@ -72,7 +82,67 @@ class Out:
         return self.url(SHAPES[kind].path, pk)
 
     def web(self, name: str, *args: Any, anchor: str = "") -> str:
+        """The absolute URL of a portal page, as build_absolute_uri(reverse(name, args)).
+
+        With ids only (ints), the URL is reversed once per name and request, and the ids are
+        put in its place: a page of 25 meetings links ~400 times to the portal.
+        """
+        if args and all(type(arg) is int for arg in args):
+            key = (name, len(args))
+            if key not in self._web:
+                self._web[key] = self._template(name, len(args))
+            parts = self._web[key]
+            if parts is not None:
+                return _fill(parts, args) + anchor
         return self.request.build_absolute_uri(reverse(name, args=args)) + anchor
+
+    def _template(self, name: str, count: int) -> list[str] | None:
+        """The URL of `name` cut where its `count` ids go; None when the ids do not appear
+        as themselves (a converter that rewrites them), so `web` reverses each time."""
+        placeholders = [str(987654321012345 + n) for n in range(count)]
+        rest = self.request.build_absolute_uri(reverse(name, args=[int(p) for p in placeholders]))
+        parts = []
+        for placeholder in placeholders:
+            if rest.count(placeholder) != 1:
+                return None
+            before, rest = rest.split(placeholder)
+            parts.append(before)
+        parts.append(rest)
+        check = list(range(1, count + 1))
+        expected = self.request.build_absolute_uri(reverse(name, args=check))
+        return parts if _fill(parts, check) == expected else None
+
+    def label(self, row: Any, field: str) -> str:
+        """As row.get_<field>_display(), from the field's choices translated once."""
+        key = (type(row), field)
+        labels = self._labels.get(key)
+        if labels is None:
+            choices = row._meta.get_field(field).flatchoices
+            labels = self._labels[key] = {value: str(label) for value, label in choices}
+        value = getattr(row, field)
+        return labels.get(value, value)
+
+    def gettext(self, message: str) -> str:
+        text = self._texts.get(message)
+        if text is None:
+            text = self._texts[message] = gettext(message)
+        return text
+
+    def moment(self, value: datetime.datetime) -> str:
+        """As moment(value), with the time zone looked up once."""
+        return value.astimezone(self.tz).isoformat(timespec="seconds")
+
+    def long_date(self, value: datetime.datetime) -> str:
+        """The local day of `value` as "3. mars 2025" (in the request's language)."""
+        text = self._dates.get(value)
+        if text is None:
+            text = self._dates[value] = date_format(timezone.localtime(value), "j. F Y")
+        return text
+
+
+def _fill(parts: list[str], ids: Any) -> str:
+    """A URL cut by Out._template with these ids put back in."""
+    return parts[0] + "".join(str(pk) + part for pk, part in zip(ids, parts[1:], strict=True))
 
 
 def moment(value: datetime.datetime) -> str:
@@ -92,8 +162,8 @@ def _object(kind: str, pk: int, row: Any, out: Out, **fields: Any) -> dict:
     """
     data = {"id": out.of(kind, pk), "type": SCHEMA + SHAPES[kind].oparl_type}
     data.update({key: value for key, value in fields.items() if value not in (None, "")})
-    data["created"] = moment(row.oparl_created)
-    data["modified"] = moment(row.oparl_modified)
+    data["created"] = out.moment(row.oparl_created)
+    data["modified"] = out.moment(row.oparl_modified)
     return data
 
 
@@ -311,23 +381,23 @@ def membership(membership: Membership, out: Out) -> dict:
 
 
 def meeting(meeting: Meeting, out: Out) -> dict:
-    name = meeting.title or gettext("Meeting of %(body)s") % {"body": meeting.body.name}
+    name = meeting.title or out.gettext("Meeting of %(body)s") % {"body": meeting.body.name}
     data = _object(
         "meeting",
         meeting.pk,
         meeting,
         out,
         name=name,
-        meetingState=meeting.get_state_display(),
+        meetingState=out.label(meeting, "state"),
         cancelled=meeting.is_cancelled,
-        start=moment(meeting.start),
-        end=moment(meeting.end) if meeting.end else None,
+        start=out.moment(meeting.start),
+        end=out.moment(meeting.end) if meeting.end else None,
         organization=[out.of("organization", meeting.body_id)],
         web=out.web("meetings:meeting_detail", meeting.pk),
     )
     if meeting.minutes_are_public:
         # Who actually came (not those who sent apologies), as the published minutes say.
-        data["participant"] = [out.of("person", a.person_id) for a in meeting.participants]
+        data["participant"] = [out.of("person", pk) for pk in meeting.participant_ids]
     if not out.omit_internal:
         if meeting.place:
             data["location"] = location(meeting, out)
@@ -336,7 +406,7 @@ def meeting(meeting: Meeting, out: Out) -> dict:
         if meeting.minutes_are_public and meeting.latest_minutes:
             data["resultsProtocol"] = minutes_file(meeting, out)
         data["agendaItem"] = [
-            agenda_item(item, out, brief=out.listing) for item in meeting.items.all()
+            agenda_item(item, out, brief=out.listing) for item in meeting.embedded_items
         ]
     return _last(data, "created", "modified")
 
@@ -384,18 +454,18 @@ def agenda_item(item: AgendaItem, out: Out, *, brief: bool = False) -> dict:
         texts = (
             [] if brief else [("resolutionText", item.decision), (MINUTES_TEXT, item.minutes_text)]
         )
-        data.update({key: value for key, value in [("result", result(item)), *texts] if value})
+        data.update({key: value for key, value in [("result", result(item, out)), *texts] if value})
     return _last(data, "created", "modified")
 
 
-def result(item: AgendaItem) -> str:
+def result(item: AgendaItem, out: Out) -> str:
     """The outcome and the vote, as the minutes page writes them: "Vedtatt – enstemmig"."""
-    parts = [capfirst(item.get_outcome_display())] if item.outcome else []
+    parts = [capfirst(out.label(item, "outcome"))] if item.outcome else []
     if item.vote == AgendaItem.Vote.UNANIMOUS:
-        parts.append(gettext("unanimously"))
+        parts.append(out.gettext("unanimously"))
     elif item.vote == AgendaItem.Vote.COUNTED:
         parts.append(
-            gettext("%(f)s for, %(a)s against, %(b)s blank")
+            out.gettext("%(f)s for, %(a)s against, %(b)s blank")
             % {"f": item.votes_for, "a": item.votes_against, "b": item.votes_blank or 0}
         )
     return " – ".join(parts)
@@ -527,9 +597,9 @@ def file(attachment: Attachment, out: Out) -> dict:
 def notice_file(meeting: Meeting, out: Out) -> dict:
     """The notice as the stored PDF/A the portal serves: the public version, in which an
     exempt item is its public title and legal basis (`latest_notice` holds no other)."""
-    name = gettext("Notice of the meeting of %(body)s on %(date)s") % {
+    name = out.gettext("Notice of the meeting of %(body)s on %(date)s") % {
         "body": meeting.body.name,
-        "date": date_format(timezone.localtime(meeting.start), "j. F Y"),
+        "date": out.long_date(meeting.start),
     }
     document = meeting.latest_notice[0]
     return stored_pdf("notice", meeting, document, out, name=name, download="meetings:notice_pdf")
@@ -537,10 +607,9 @@ def notice_file(meeting: Meeting, out: Out) -> dict:
 
 def minutes_file(meeting: Meeting, out: Out) -> dict:
     """The published minutes as the stored PDF/A the portal serves."""
-    day_of_meeting = date_format(timezone.localtime(meeting.start), "j. F Y")
-    name = gettext("Minutes of the meeting of %(body)s on %(date)s") % {
+    name = out.gettext("Minutes of the meeting of %(body)s on %(date)s") % {
         "body": meeting.body.name,
-        "date": day_of_meeting,
+        "date": out.long_date(meeting.start),
     }
     document = meeting.latest_minutes[0]
     return stored_pdf("minutes", meeting, document, out, name=name, download="meetings:minutes_pdf")
@@ -613,25 +682,107 @@ def _person_rows() -> QuerySet:
     )
 
 
-def _meeting_rows() -> QuerySet:
+def _meeting_rows(out: Out | None = None) -> QuerySet:
+    """Meetings with their stored PDFs (not with omit_internal: `meeting` leaves them out).
+    The rest of what `meeting` embeds is read by _embed_in_meetings."""
+    rows = published.meetings().select_related("body")
+    if out is not None and out.omit_internal:
+        return rows
+    return rows.prefetch_related(_latest_minutes(), _latest_notice())
+
+
+class _CaseRow:
+    """What an embedded agenda item reads of its case (see _ItemRow)."""
+
+    FIELDS = ("is_exempt", "exemption_basis", "title", "public_title", "modified")
+    __slots__ = FIELDS
+
+
+class _ItemRow:
+    """An agenda item embedded in its meeting, read as values: what `agenda_item` reads,
+    with the model's own rules for what the public sees (the properties below are
+    AgendaItem's). A page of 25 meetings embeds ~350 items, whose model instances (and
+    their cases') cost more than serialising them.
+
+    `rank`, `oparl_created` and `oparl_modified` are what published.agenda_items()
+    annotates, worked out from the rows in hand by _embed_in_meetings.
+    """
+
+    FIELDS = (
+        "pk",
+        "meeting_id",
+        "case_id",
+        "is_exempt",
+        "exemption_basis",
+        "title",
+        "public_title",
+        "year",
+        "sequence",
+        "outcome",
+        "vote",
+        "votes_for",
+        "votes_against",
+        "votes_blank",
+        "created",
+        "modified",
+    )
+    TEXTS = ("decision", "minutes_text")
+    __slots__ = (*FIELDS, *TEXTS, "case", "meeting", "rank", "oparl_created", "oparl_modified")
+
+    _meta = AgendaItem._meta  # for Out.label
+    number = AgendaItem.number
+    display_title = AgendaItem.display_title
+    is_withheld = AgendaItem.is_withheld
+    legal_basis = AgendaItem.legal_basis
+    title_for_public = AgendaItem.title_for_public
+
+
+def _embed_in_meetings(meetings: list[Meeting], out: Out) -> None:
+    """Read what `meeting` embeds besides its PDFs, for all these meetings at once (two
+    queries): who attended (`participant_ids`, in the minutes' order) and, unless
+    omit_internal, every item in agenda order (`embedded_items`; embedded in a list page,
+    without the decision and the minutes text)."""
+    by_pk = {meeting.pk: meeting for meeting in meetings}
+    for meeting in meetings:
+        meeting.participant_ids = []
+        meeting.embedded_items = []
     participants = (
-        Attendance.objects.filter(person__isnull=False)
+        Attendance.objects.filter(meeting__in=list(by_pk), person__isnull=False)
         .exclude(role=Attendance.Role.APOLOGIES)
         .order_by("position", "pk")
+        .values_list("meeting_id", "person_id")
     )
-    return (
-        published.meetings()
-        .select_related("body")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=published.agenda_items().select_related("case").order_by("position", "pk"),
-            ),
-            Prefetch("attendances", queryset=participants, to_attr="participants"),
-            _latest_minutes(),
-            _latest_notice(),
-        )
+    for meeting_id, person_id in participants:
+        by_pk[meeting_id].participant_ids.append(person_id)
+    if out.omit_internal:
+        return
+    # All items of these meetings: published.agenda_items() is every item of a public meeting.
+    names = _ItemRow.FIELDS + (() if out.listing else _ItemRow.TEXTS)
+    case_names = [f"case__{name}" for name in _CaseRow.FIELDS]
+    rows = (
+        AgendaItem.objects.filter(meeting__in=list(by_pk))
+        .order_by("position", "pk")
+        .values_list(*names, *case_names)
     )
+    count = len(names)
+    for values in rows:
+        item = _ItemRow()
+        for name, value in zip(names, values[:count], strict=True):
+            setattr(item, name, value)
+        meeting = item.meeting = by_pk[item.meeting_id]
+        if item.case_id is None:
+            item.case = None
+            case_modified = item.modified
+        else:
+            case = item.case = _CaseRow()
+            for name, value in zip(_CaseRow.FIELDS, values[count:], strict=True):
+                setattr(case, name, value)
+            case_modified = case.modified
+        items = meeting.embedded_items
+        items.append(item)
+        item.rank = len(items)
+        item.oparl_created = item.created
+        item.oparl_modified = max(item.modified, meeting.modified, case_modified)
 
 
 def _latest_minutes() -> Prefetch:
@@ -687,6 +838,13 @@ class Shape:
     path: str
     rows: Callable[[], QuerySet]
     serialize: Callable[[Any, Out], dict]
+    # The rows as `out` shows them, when that reads less (default: `rows`).
+    shown: Callable[[Out], QuerySet] | None = None
+    # Reads for a list of rows at once what `serialize` embeds and `rows` cannot prefetch.
+    embed: Callable[[list, Out], None] | None = None
+
+    def rows_for(self, out: Out) -> QuerySet:
+        return self.shown(out) if self.shown else self.rows()
 
 
 SHAPES: dict[str, Shape] = {
@@ -703,7 +861,14 @@ SHAPES: dict[str, Shape] = {
     Tombstone.Kind.MEMBERSHIP: Shape(
         "Membership", "membership/{}", published.memberships, membership
     ),
-    Tombstone.Kind.MEETING: Shape("Meeting", "meeting/{}", _meeting_rows, meeting),
+    Tombstone.Kind.MEETING: Shape(
+        "Meeting",
+        "meeting/{}",
+        _meeting_rows,
+        meeting,
+        shown=_meeting_rows,
+        embed=_embed_in_meetings,
+    ),
     Tombstone.Kind.LOCATION: Shape("Location", "location/{}", published.locations, location),
     Tombstone.Kind.AGENDA_ITEM: Shape(
         "AgendaItem",

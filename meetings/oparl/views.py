@@ -138,8 +138,9 @@ def sources(
     """The sources of a list; withdrawn objects last, and only when modified_since is given."""
     found = [
         Source(
-            SHAPES[kind].rows().filter(**{lookup: owner[lookup]}),
+            SHAPES[kind].rows_for(out).filter(**{lookup: owner[lookup]}),
             functools.partial(SHAPES[kind].serialize, out=out),
+            embed=functools.partial(SHAPES[kind].embed, out=out) if SHAPES[kind].embed else None,
         )
         for kind, lookup in kinds
     ]
@@ -195,8 +196,10 @@ def object_detail(request: HttpRequest, kind: str, pk: int) -> dict:
     """One object: published, or withdrawn (`deleted: true`), or 404."""
     shape = SHAPES[kind]
     out = out_for(request)
-    row = shape.rows().filter(pk=pk).first()
+    row = shape.rows_for(out).filter(pk=pk).first()
     if row is not None:
+        if shape.embed:
+            shape.embed([row], out)
         return shape.serialize(row, out)
     stone = Tombstone.objects.filter(kind=kind, object_id=pk).first()
     if stone is not None:

@@ -24,16 +24,20 @@ from cooperation.models import Body
 
 from ..approval_forms import ApprovalForm, CommentForm
 from ..approvals import Approver, Comment
-from ..models import Meeting, MeetingEvent
+from ..models import AgendaItem, Attendance, Meeting, MeetingEvent
 
 PAST_MEETINGS = 20
 
 
-def member_meetings(user):
+def member_meetings(user, pk: int | None = None):
     """The meetings a member may open: their bodies' meetings after the notice, and those
-    whose minutes they approve."""
+    whose minutes they approve. `pk`: only that one (else the database first lists every
+    meeting the member sat in to find it)."""
     approves = Approver.objects.filter(meeting=OuterRef("pk"), person__user=user)
-    mine = Meeting.objects.for_member(user).values("pk")
+    mine = Meeting.objects.for_member(user)
+    if pk is not None:
+        mine = mine.filter(pk=pk)
+    mine = mine.values("pk")
     return (
         Meeting.objects.filter(Q(pk__in=mine) | Exists(approves))
         .exclude(state=Meeting.State.PLANNED)
@@ -42,7 +46,7 @@ def member_meetings(user):
 
 
 def member_meeting_or_404(request: HttpRequest, pk: int) -> Meeting:
-    return get_object_or_404(member_meetings(request.user), pk=pk)
+    return get_object_or_404(member_meetings(request.user, pk), pk=pk)
 
 
 def reads_the_draft(meeting: Meeting, user) -> bool:
@@ -92,10 +96,17 @@ def member_meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 def member_context(request: HttpRequest, meeting: Meeting, **forms) -> dict:
     items = list(
-        meeting.items.select_related("case__responsible").prefetch_related(
-            "case__attachments", "disqualified"
-        )
+        meeting.items.select_related("case").prefetch_related("case__attachments", "disqualified")
     )
+    # What the page shows of each item and attendance row, worked out once: the labels of
+    # choices (translated once, not for every row) and the attachments' links (reversed once).
+    outcomes = choice_labels(AgendaItem, "outcome")
+    link = id_url("meetings:member_attachment", meeting.pk)
+    for item in items:
+        item.outcome_label = outcomes.get(item.outcome, item.outcome)
+        item.case_attachments = list(item.case.attachments.all()) if item.case_id else []
+        for attachment in item.case_attachments:
+            attachment.member_url = link(attachment.pk)
     show_draft = meeting.state in (
         Meeting.State.IN_APPROVAL,
         Meeting.State.APPROVED,
@@ -122,18 +133,28 @@ def member_context(request: HttpRequest, meeting: Meeting, **forms) -> dict:
                 "person", "on_behalf_of", "substitute_for"
             ).prefetch_related("left_during")
         )
+        roles = choice_labels(Attendance, "role")
+        for row in attendance:
+            row.role_label = roles.get(row.role, row.role)
         # The digest of what this page shows, from the rows already read.
         digest = meeting.minutes_digest(items=items, attendance=attendance)
-        approvals = meeting.approvals_of_current_text(digest)
+        # Every approval of the meeting, read once (a few per approver): those of this text
+        # count (as Meeting.approvals_of_current_text), and the user's latest lapsed one.
+        every_approval = list(meeting.approvals.all())
+        approvals = {a.person_id: a for a in every_approval if a.digest == digest}
         for person_approver in approvers:
             person_approver.approval = approvals.get(person_approver.person_id)
         mine = approvals.get(approver.person_id) if approver else None
         lapsed = None
         if approver and not mine:
-            lapsed = (
-                meeting.approvals.filter(person=approver.person, lapsed_at__isnull=False)
-                .order_by("-lapsed_at")
-                .first()
+            lapsed = max(
+                (
+                    a
+                    for a in every_approval
+                    if a.person_id == approver.person_id and a.lapsed_at is not None
+                ),
+                key=lambda a: a.lapsed_at,
+                default=None,
             )
         context.update(
             attendance=attendance,
@@ -156,12 +177,29 @@ def member_context(request: HttpRequest, meeting: Meeting, **forms) -> dict:
             by_item.setdefault(comment.item_id, []).append(comment)
         for item in items:
             item.member_comments = by_item.get(item.pk, [])
+        comment_form = forms.get("comment_form") or CommentForm(meeting=meeting)
+        # The items to choose from are those already read (what is posted is still checked
+        # against the form's queryset): as the form labels them, in the same order.
+        field = comment_form.fields["item"]
+        field.choices = [("", field.empty_label), *((item.pk, str(item)) for item in items)]
         context.update(
             general_comments=by_item.get(None, []),
             may_comment=meeting.state == Meeting.State.IN_APPROVAL,
-            comment_form=forms.get("comment_form") or CommentForm(meeting=meeting),
+            comment_form=comment_form,
         )
     return context
+
+
+def choice_labels(model, field: str) -> dict:
+    """A choice field's labels by value, as get_<field>_display() gives them."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
+def id_url(name: str, *args: int):
+    """reverse(name, args=[*args, pk]) for many pks: the URL is reversed once."""
+    placeholder = 987654321
+    before, after = reverse(name, args=[*args, placeholder]).rsplit(str(placeholder), 1)
+    return lambda pk: f"{before}{pk}{after}"
 
 
 @require_POST

@@ -3,10 +3,9 @@ to /admin/ and opens the meeting changelist and a meeting's change form, with it
 autocomplete widgets, date hierarchy and filters; the `page` fixture fails on any CSP
 violation. The admin runs under the same policy as the rest of the site (docs/security.md).
 
-The changelist is also checked with axe-core. The change form is not: Django's own tabular
-inlines leave their cells' inputs and selects without labels (axe: label, select-name,
-aria-input-field-name), which is the admin's markup, not ours; the admin is for the few
-superusers, not the public, members or secretariat pages the WCAG target covers."""
+Both pages are also checked with axe-core: the change form's tabular inlines name each
+input after its column (meetings.admin.LabelledInlineFormSet), which Django's own markup
+does not."""
 
 from __future__ import annotations
 
@@ -75,4 +74,5 @@ def test_the_admin_runs_under_the_csp_without_violations(page, live_server, meet
     page.keyboard.press("Escape")
     # The date and time shortcuts (calendar.js, DateTimeShortcuts.js) are added by script.
     expect(page.locator(".datetimeshortcuts").first).to_be_visible()
+    assert_accessible(page, "admin change form with its inlines")
     assert Meeting.objects.filter(pk=meeting.pk).exists()

@@ -639,8 +639,8 @@ def test_the_member_page_costs_the_same_queries_for_1_and_25_items(
     client.force_login(chair_x)
     client.get("/medlem/")  # the session learns once whether this is staff
     # session, user, the meeting, items with cases, disqualified members, approvers,
-    # attendance, who left during what, approvals of the text, the approver's lapsed one,
-    # comments, the menu's staff check, the comment form's items (the digest of the text is
-    # made from the rows already read)
-    with django_assert_num_queries(13):
+    # attendance, who left during what, the meeting's approvals (those of the text and the
+    # approver's lapsed one), comments, the menu's staff check (the digest of the text and
+    # the comment form's items are made from the rows already read)
+    with django_assert_num_queries(11):
         assert client.get(f"/medlem/moter/{meeting.pk}/").status_code == 200

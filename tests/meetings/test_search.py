@@ -656,3 +656,18 @@ def test_both_orders_ask_the_gin_index_and_walk_the_dates_only_for_a_frequent_wo
     assert any(scan.startswith(walk) for scan in scans), scans
     assert any(scan.startswith(gin) for scan in scans), scans
     assert not any("Seq Scan" in scan for scan in scans), scans
+
+
+@pytest.mark.postgres
+def test_the_page_query_is_planned_for_its_words_while_query_two_is_prepared(client, demo):
+    # ADR 12: the connection prepares what it runs five times, but never query 1, whose
+    # plan must be made for the words searched.
+    from django.db import connection
+
+    for _ in range(7):
+        assert search(client, "styret").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("ts_headline" in statement for statement in prepared)  # query 2
+    assert not any("WITH stats AS" in statement for statement in prepared)  # query 1

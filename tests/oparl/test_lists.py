@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from cases.models import Case
 from meetings.models import Meeting
 from meetings.oparl.published import election_year
 from tests.factories import (
@@ -134,6 +135,52 @@ def test_list_pages_embed_items_and_case_documents_without_their_long_texts(
     assert all("text" not in paper["mainFile"] for paper in papers.json()["data"])
     paper = api.get(papers.json()["data"][0]["id"]).json()
     assert "Bakgrunn for saken." in paper["mainFile"]["text"]
+
+
+@pytest.mark.parametrize("state", [Meeting.State.NOTICE_SENT, Meeting.State.PUBLISHED])
+def test_an_item_embedded_in_its_meeting_is_the_item_at_its_own_url(
+    api, schemas, coop_a, body_x, secretary_a, state
+):
+    """A meeting's items are read apart from the items' own rows (a page embeds hundreds of
+    them): the same JSON, order and stamps included, less the long texts on list pages."""
+    meeting = make_meeting(body_x)
+    exempt_case = make_case(
+        coop_a, is_exempt=True, exemption_basis="Offl. § 14 første ledd", public_title="Sak"
+    )
+    case = make_case(coop_a)
+    counted = {"vote": "counted", "votes_for": 5, "votes_against": 2}
+    make_item(meeting, case=case, decision="Vedtatt.", outcome="adopted", position=3, **counted)
+    make_item(meeting, case=exempt_case, decision="Unntatt.", outcome="adopted", position=1)
+    make_item(meeting, title="Lukket", is_exempt=True, exemption_basis="Offl. § 13", position=1)
+    make_item(meeting, title="Orienteringer", minutes_text="Orientert.", vote="unanimous")
+    bring_to(meeting, state, secretary_a)
+    # Stamps an hour apart (the API shows whole seconds): a case newer than its item and the
+    # meeting, an item newer than the meeting, the meeting newer than the other items.
+    later = timezone.now() + datetime.timedelta(hours=1)
+    Case.objects.filter(pk=case.pk).update(modified=later)
+    meeting.items.filter(title="Lukket").update(modified=later)
+
+    own = {
+        item["id"]: item for item in api.get(f"{API}body/{coop_a.pk}/agenda-items").json()["data"]
+    }
+    embedded = api.get(f"{API}meeting/{meeting.pk}").json()["agendaItem"]
+    [listed] = api.get(f"{API}body/{coop_a.pk}/meetings").json()["data"]
+
+    assert [item["order"] for item in embedded] == [1, 2, 3, 4]
+    assert embedded == [own[item["id"]] for item in embedded]
+    texts = {"resolutionText", "moteportal:minutesText"}
+    brief = [{k: v for k, v in own[item["id"]].items() if k not in texts} for item in embedded]
+    assert listed["agendaItem"] == brief
+    schemas.validate(listed)
+    if state == Meeting.State.PUBLISHED:
+        # Withheld first (position 1, by id), then the counted vote, then the unanimous one.
+        assert [item.get("result") for item in embedded] == [
+            None,
+            None,
+            "Vedtatt – 5 for, 2 mot, 0 blanke",
+            "enstemmig",
+        ]
+        assert "resolutionText" not in embedded[0]  # the exempt case's decision
 
 
 @pytest.mark.parametrize(
