@@ -53,24 +53,46 @@ CASE_TEXTS = ("proposed_decision", "background", "assessment", "external_referen
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The public front page: upcoming meetings, the latest published minutes, the bodies."""
-    # Three queries whatever the number of rows: upcoming meetings, published minutes and
-    # bodies, each with what it shows joined in.
-    upcoming = list(
-        Meeting.objects.public().upcoming().select_related("body__cooperation")[:HOME_UPCOMING]
-    )
+    # The two lists' ids and stamps (a meeting, its body and cooperation: what a row shows),
+    # whatever the number of rows; the lists are rendered only when no rendering is kept
+    # under these stamps (ADR 11), and the bodies once a minute (ADR 10).
+    stamps = ("pk", "modified", "body__modified", "body__cooperation__modified")
+    upcoming = list(Meeting.objects.public().upcoming().values(*stamps)[:HOME_UPCOMING])
     published = list(
         Meeting.objects.with_published_minutes()
-        .select_related("body__cooperation")
-        .order_by("-published_at", "-start")[:HOME_PUBLISHED]
+        .order_by("-published_at", "-start")
+        .values(*stamps)[:HOME_PUBLISHED]
     )
+    key = stamp_key(HOME_PART, tuple(tuple(row.values()) for row in upcoming + [{}] + published))
+
+    def render_lists() -> str:
+        found = Meeting.objects.select_related("body__cooperation").in_bulk(
+            [row["pk"] for row in upcoming + published]
+        )
+        return render_to_string(
+            HOME_PART,
+            {
+                "upcoming": [found[row["pk"]] for row in upcoming if row["pk"] in found],
+                "published": [found[row["pk"]] for row in published if row["pk"] in found],
+            },
+        )
+
     bodies = (
         Body.objects.active().select_related("cooperation").order_by("cooperation__name", "name")
     )
     return render(
         request,
         "meetings/home.html",
-        {"upcoming": upcoming, "published": published, "bodies": bodies},
+        {
+            "lists_html": cached_part(key, render_lists),
+            "upcoming": upcoming,
+            "published": published,
+            "bodies": bodies,
+        },
     )
+
+
+HOME_PART = "meetings/home.html#meeting-lists"
 
 
 def archive_page(request: HttpRequest, filterset, *, date_field: str, stamps: tuple[str, ...]):

@@ -264,6 +264,27 @@ def test_the_member_page_says_the_approval_lapsed(client, held, secretary_a, cha
     assert "Godkjenn referatet" in page
 
 
+@pytest.mark.django_db
+def test_the_member_page_says_who_approved_and_the_text_they_approved(
+    client, held, secretary_a, chair_x, member_x
+):
+    with_rule(held, Rule.CHAIR_AND_MEMBERS, count=1)
+    held.send_minutes_for_approval(
+        by=secretary_a, deadline=IN_A_WEEK, members=[person_of(member_x)]
+    )
+    approval = approve(held, member_x)
+    client.force_login(member_x)
+    page = client.get(f"/medlem/moter/{held.pk}/").text
+    # Their own approval, with the checksum of the text it covers, and no button to approve.
+    assert "Du godkjente denne teksten" in page and approval.digest in page
+    assert "Godkjenn referatet" not in page
+    assert "gjelder ikke lenger" not in page
+    # The chair has not approved yet: the list of approvers says so.
+    client.force_login(chair_x)
+    page = client.get(f"/medlem/moter/{held.pk}/").text
+    assert "Godkjenn referatet" in page and "Du godkjente denne teksten" not in page
+
+
 # Approved minutes are locked; a change is a formal correction
 
 

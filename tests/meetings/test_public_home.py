@@ -64,7 +64,7 @@ def test_the_empty_home_page_says_so(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("rows", [1, 25])
-def test_the_home_page_costs_three_queries_whatever_the_rows(
+def test_the_home_page_costs_four_queries_whatever_the_rows(
     client, body_x, django_assert_num_queries, rows
 ):
     secretary = make_secretary(body_x.cooperation)
@@ -72,12 +72,28 @@ def test_the_home_page_costs_three_queries_whatever_the_rows(
     published_meetings(body_x, secretary, rows)
     for n in range(rows):
         make_body(body_x.cooperation, name=f"Arbeidsgruppe {n}")
-    # 1 upcoming meetings + body + cooperation, 2 published minutes, 3 bodies + cooperation
-    with django_assert_num_queries(3):
+    # 1 the upcoming meetings' ids and stamps, 2 the published minutes' ids and stamps, 3 those
+    # meetings with body and cooperation, to render them, 4 bodies + cooperation
+    with django_assert_num_queries(4):
         client.get("/")
-    # The list of bodies is rendered once a minute (docs/decisions/0010-page-caching.md).
+    # The lists are kept under their stamps (ADR 11), the bodies for a minute (ADR 10).
     with django_assert_num_queries(2):
         assert "Arbeidsgruppe 0" in client.get("/").text
+
+
+@pytest.mark.django_db
+def test_a_meeting_saved_shows_at_once_on_the_cached_home_page(client, body_x):
+    secretary = make_secretary(body_x.cooperation)
+    (meeting,) = called_meetings(body_x, secretary, 1)
+    assert "Ekstramøte om budsjettet" not in client.get("/").text
+    meeting.title = "Ekstramøte om budsjettet"
+    meeting.save()
+    assert "Ekstramøte om budsjettet" in client.get("/").text
+    body_x.name = "Styret i samarbeidet"
+    body_x.save()
+    assert client.get("/").text.count("Styret i samarbeidet") >= 1
+    meeting.cancel(by=secretary, reason="Ingen saker.")
+    assert "Ekstramøte om budsjettet" not in client.get("/").text
 
 
 @pytest.mark.django_db
