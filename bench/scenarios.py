@@ -128,6 +128,15 @@ def page_scenarios(rng: random.Random) -> list[Scenario]:
     meeting_url = reverse("meetings:meeting_detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
     return [
         Scenario(
+            "home_page",
+            "Home page",
+            [reverse("meetings:home")],
+            "page",
+            LIST_TARGET,
+            note="upcoming meetings, latest published minutes, the bodies; target assumed as "
+            "for the lists",
+        ),
+        Scenario(
             "meeting_page",
             "Meeting page (published minutes)",
             [meeting_url.format(pk) for pk, _n in picked],

@@ -6,11 +6,19 @@ order. The cursor in `after`/`before` is "<source>-<id>" of the row at the page'
 the order is stable while rows are added, a deep page costs what the first costs, and no
 COUNT(*) is taken. Every source from the cursor's on is queried on every page, so a page
 costs the same number of queries however many rows there are.
+
+A page whose rows all have stamps (`Source.stamp`: a meeting's, read with it in the query
+that selects it; a tombstone's) keeps its `data` as JSON under the key of those stamps and of
+what the JSON depends on of the request (`list_page`'s `key`), in the shared page cache
+(meetings/page_cache.py, docs/decisions/0011-shared-page-cache.md): a kept page costs the
+queries that select its rows, and nothing what they embed is read or serialised again. The
+links and the pagination are made for each request.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +27,11 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest
+
+from ..page_cache import cached_part, stamp_key
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -96,6 +107,9 @@ class Source:
     modified: str = "oparl_modified"
     # Reads what the rows embed, for a list of them at once (when prefetching cannot).
     embed: Callable[[list], None] | None = None
+    # A row's part of the key of a cached page: the stamps of all it shows, read with it
+    # (None: pages with rows of this source are not cached).
+    stamp: Callable[[Any], tuple] | None = None
 
     def filtered(self, data: dict) -> QuerySet:
         lookups = {
@@ -107,8 +121,23 @@ class Source:
         return self.rows.filter(**{key: value for key, value in lookups.items() if value})
 
 
-def list_page(request: HttpRequest, params: ListParams, sources: list[Source]) -> dict:
-    """One page of the list, with OParl's `data`, `pagination` and `links`."""
+class JsonText(str):
+    """A value already encoded as JSON (`dumps`), put into the response as it is."""
+
+
+def dumps(value: Any) -> str:
+    """JSON as the API's responses have it (views.oparl_endpoint)."""
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def list_page(
+    request: HttpRequest, params: ListParams, sources: list[Source], key: tuple | None = None
+) -> dict:
+    """One page of the list, with OParl's `data`, `pagination` and `links`.
+
+    `key`: what the rows' JSON depends on of the request (serializers.Out.key). With it, the
+    `data` of a page whose rows all have stamps is kept as JSON (a JsonText) under the key of
+    those stamps, and what the rows embed is read only when it is not kept."""
     data = params.cleaned_data
     size = data["page_size"]
     after, before = data.get("after"), data.get("before")
@@ -137,8 +166,19 @@ def list_page(request: HttpRequest, params: ListParams, sources: list[Source]) -
     if more_after:
         links["next"] = link(after=_token(rows[-1]))
     links["last"] = link(before="end")
+
+    def serialize() -> list[dict]:
+        _embed(sources, rows)
+        return [sources[index].serialize(row) for index, row in rows]
+
+    if key is not None and rows and all(sources[index].stamp for index, _ in rows):
+        stamps = tuple((index, *sources[index].stamp(row)) for index, row in rows)
+        part = stamp_key("oparl-list", key, stamps)
+        data: Any = JsonText(cached_part(part, lambda: dumps(serialize())))
+    else:
+        data = serialize()
     return {
-        "data": [sources[index].serialize(row) for index, row in rows],
+        "data": data,
         "pagination": {"elementsPerPage": size},
         "links": links,
     }
@@ -183,15 +223,27 @@ def _backward(
 def _fetch(source: Source, rows: QuerySet, size: int) -> list:
     """Up to `size` + 1 rows of `source`; what they prefetch and embed, for the first `size`
     only: the last row only tells that there are more, it is never shown. (The same queries
-    as for all of them: none when there are no rows.)"""
-    lookups = rows._prefetch_related_lookups
+    as for all of them: none when there are no rows.) Not for a source with stamps: `_embed`
+    reads that for the rows on the page, and only when their JSON is not kept."""
     fetched = list(rows.prefetch_related(None)[: size + 1])
-    shown = fetched[:size]
+    if source.stamp is None:
+        _read_embedded(source, fetched[:size])
+    return fetched
+
+
+def _embed(sources: list[Source], rows: list[tuple[int, Any]]) -> None:
+    """What the page's rows of the sources with stamps prefetch and embed (see _fetch)."""
+    for index, source in enumerate(sources):
+        if source.stamp is not None:
+            _read_embedded(source, [row for at, row in rows if at == index])
+
+
+def _read_embedded(source: Source, shown: list) -> None:
+    lookups = source.rows._prefetch_related_lookups
     if lookups:
         prefetch_related_objects(shown, *lookups)
     if source.embed and shown:
         source.embed(shown)
-    return fetched
 
 
 def single_page(request: HttpRequest, params: ListParams, entries: list, serialize) -> dict:

@@ -131,7 +131,7 @@ def meetings() -> QuerySet[Meeting]:
     # A new version of the minutes PDF changes the embedded resultsProtocol, one of the public
     # notice PDF the embedded invitation (never the members' version: it is not published).
     minutes = MinutesDocument.objects.filter(meeting=OuterRef("pk"))
-    notices = _public_notices().filter(meeting=OuterRef("pk"))
+    notices = public_notices().filter(meeting=OuterRef("pk"))
     return Meeting.objects.public().annotate(
         oparl_created=F("created"),
         oparl_modified=latest_of(
@@ -273,14 +273,14 @@ def _minutes_public() -> QuerySet[Meeting]:
 
 def notice_files() -> QuerySet[Meeting]:
     """The notice as stored PDFs: the public version, of meetings whose notice has gone out."""
-    return _stored_pdfs(Meeting.objects.public(), _public_notices())
+    return _stored_pdfs(Meeting.objects.public(), public_notices())
 
 
 def latest_notices() -> QuerySet[NoticeDocument]:
-    return latest_versions(Meeting.objects.public(), _public_notices())
+    return latest_versions(Meeting.objects.public(), public_notices())
 
 
-def _public_notices() -> QuerySet[NoticeDocument]:
+def public_notices() -> QuerySet[NoticeDocument]:
     """The public version of the notice only: the members' version holds exempt content and
     is never published, not even its size, checksum or the moment it was stored."""
     return NoticeDocument.objects.filter(audience=NoticeDocument.Audience.PUBLIC)

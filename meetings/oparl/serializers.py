@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,10 @@ from cases.models import Attachment, Case, CaseKind
 from cases.richtext import plain_text  # the case texts are rich text (ADR 0006)
 from cooperation.models import Body, Cooperation, Membership, Organisation, Person
 
+from ..documents import MinutesDocument
 from ..models import AgendaItem, Attendance, Meeting
+from ..page_cache import total
+from ..views.public import stamp_of
 from . import published
 from .models import Tombstone
 
@@ -73,6 +76,14 @@ class Out:
         self._labels: dict[tuple[type, str], dict] = {}
         self._texts: dict[str, str] = {}
         self._dates: dict[datetime.datetime, str] = {}
+
+    def key(self) -> tuple:
+        """What of the request a list page's JSON depends on, for the key it is cached under
+        (lists.list_page; a list page is always `listing`): the scheme, host and path of
+        every URL (`api`; the portal's URLs are on the same host), the time zone of every
+        moment, and whether embedded objects are left out. (The language is in every key:
+        page_cache.stamp_key.)"""
+        return (self.api, str(self.tz), self.omit_internal)
 
     def url(self, path: str, *ids: Any) -> str:
         """An API URL; `path` as in SHAPES, e.g. url("meeting/{}", 5)."""
@@ -747,8 +758,8 @@ def _embed_in_meetings(meetings: list[Meeting], out: Out) -> None:
         meeting.participant_ids = []
         meeting.embedded_items = []
     participants = (
-        Attendance.objects.filter(meeting__in=list(by_pk), person__isnull=False)
-        .exclude(role=Attendance.Role.APOLOGIES)
+        _participants()
+        .filter(meeting__in=list(by_pk))
         .order_by("position", "pk")
         .values_list("meeting_id", "person_id")
     )
@@ -783,6 +794,63 @@ def _embed_in_meetings(meetings: list[Meeting], out: Out) -> None:
         item.rank = len(items)
         item.oparl_created = item.created
         item.oparl_modified = max(item.modified, meeting.modified, case_modified)
+
+
+def _participants() -> QuerySet[Attendance]:
+    """Who attended (a meeting's `participant`): not those who sent apologies."""
+    return Attendance.objects.filter(person__isnull=False).exclude(role=Attendance.Role.APOLOGIES)
+
+
+# A page of meetings is cached as JSON (lists.list_page) under the stamps of everything each
+# meeting shows, read with the meetings in the query that selects them (as the case and body
+# pages do, docs/decisions/0011-shared-page-cache.md): `_meeting_stamps` adds them,
+# `_meeting_stamp` is a meeting's part of the key.
+# - Its items and their cases, and who attended: the sum of their `modified`
+#   (page_cache.total), which changes when any one of them is saved (an item or a case
+#   exempted, an attendance changed), added or removed, even when another is dated later.
+# - Its stored PDFs (the notice's public versions, the minutes): a version never changes
+#   (its file is named by its SHA-256), so the sum of their ids changes when one is stored or
+#   removed, and the number of checksums when a SHA-512 is computed.
+# - The meeting's own fields (notice, publication, cancellation) move its `modified`; its
+#   `oparl_modified` is shown, and moves with what no other stamp covers (an apology, a
+#   tombstone of something it embedded); its body's name is shown (a stamp of its own).
+# A meeting no longer public is not among the rows; a withdrawn one is a tombstone, whose row
+# is all its key. tests/oparl/test_cached_lists.py fails when any stamp is left out.
+
+
+def _meeting_stamps(rows: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    items = AgendaItem.objects.filter(meeting=OuterRef("pk"))
+    participants = _participants().filter(meeting=OuterRef("pk"))
+    minutes = MinutesDocument.objects.filter(meeting=OuterRef("pk"))
+    notices = published.public_notices().filter(meeting=OuterRef("pk"))
+    return rows.annotate(
+        items_stamp=stamp_of(items, "meeting", total("modified"), total("case__modified")),
+        participants_stamp=stamp_of(participants, "meeting", total("modified")),
+        minutes_stamp=stamp_of(minutes, "meeting", Sum("pk"), Count("oparl_checksum")),
+        notices_stamp=stamp_of(notices, "meeting", Sum("pk"), Count("oparl_checksum")),
+    )
+
+
+MEETING_STAMPS = ("items_stamp", "participants_stamp", "minutes_stamp", "notices_stamp")
+
+
+def _meeting_stamp(meeting: Meeting) -> tuple:
+    """A meeting's part of the key of a cached list page (see _meeting_stamps). Its own
+    fields move `modified`; `oparl_modified` is shown (an apology moves it too); the body's
+    name is in the meeting's name and its PDFs' names."""
+    return (
+        meeting.pk,
+        meeting.modified,
+        meeting.oparl_modified,
+        meeting.body.modified,
+        *(getattr(meeting, name) for name in MEETING_STAMPS),
+    )
+
+
+def tombstone_stamp(stone: Tombstone) -> tuple:
+    """A tombstone's part of the key of a cached list page: only recording_withdrawals
+    writes one, and each time with the moment of the withdrawal."""
+    return (stone.pk, stone.deleted_at)
 
 
 def _latest_minutes() -> Prefetch:
@@ -842,6 +910,10 @@ class Shape:
     shown: Callable[[Out], QuerySet] | None = None
     # Reads for a list of rows at once what `serialize` embeds and `rows` cannot prefetch.
     embed: Callable[[list, Out], None] | None = None
+    # For a list page cached as JSON: the rows with the stamps of what they show (added to
+    # the query that selects them), and a row's part of the key. None: not cached.
+    stamped: Callable[[QuerySet], QuerySet] | None = None
+    stamp: Callable[[Any], tuple] | None = None
 
     def rows_for(self, out: Out) -> QuerySet:
         return self.shown(out) if self.shown else self.rows()
@@ -868,6 +940,8 @@ SHAPES: dict[str, Shape] = {
         meeting,
         shown=_meeting_rows,
         embed=_embed_in_meetings,
+        stamped=_meeting_stamps,
+        stamp=_meeting_stamp,
     ),
     Tombstone.Kind.LOCATION: Shape("Location", "location/{}", published.locations, location),
     Tombstone.Kind.AGENDA_ITEM: Shape(

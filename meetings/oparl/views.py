@@ -17,9 +17,18 @@ from django.utils import timezone, translation
 from cooperation.models import Cooperation
 
 from . import published
-from .lists import ListParams, Source, list_page, single_page
+from .lists import JsonText, ListParams, Source, dumps, list_page, single_page
 from .models import Tombstone
-from .serializers import SHAPES, Out, body, deleted, legislative_term, legislative_terms, system
+from .serializers import (
+    SHAPES,
+    Out,
+    body,
+    deleted,
+    legislative_term,
+    legislative_terms,
+    system,
+    tombstone_stamp,
+)
 
 SAFE_METHODS = ("GET", "HEAD")
 
@@ -47,9 +56,7 @@ def oparl_endpoint(view: Callable[..., dict]) -> Callable[..., HttpResponse]:
             # visitor chose for the HTML pages.
             with translation.override("nb"):
                 try:
-                    response = JsonResponse(
-                        view(request, *args, **kwargs), json_dumps_params={"ensure_ascii": False}
-                    )
+                    response = json_response(view(request, *args, **kwargs))
                 except Http404:
                     response = error(404, "No such object.")
                 except BadRequest as problem:
@@ -58,6 +65,18 @@ def oparl_endpoint(view: Callable[..., dict]) -> Callable[..., HttpResponse]:
         return response
 
     return endpoint
+
+
+def json_response(result: dict) -> HttpResponse:
+    """`result` as JSON; a value already encoded (a list page's cached `data`) as it is, so
+    that the response is what JsonResponse makes of the decoded value, byte for byte."""
+    if not any(isinstance(value, JsonText) for value in result.values()):
+        return JsonResponse(result, json_dumps_params={"ensure_ascii": False})
+    members = (
+        f"{dumps(name)}: {value if isinstance(value, JsonText) else dumps(value)}"
+        for name, value in result.items()
+    )
+    return HttpResponse("{" + ", ".join(members) + "}", content_type="application/json")
 
 
 def read_params(request: HttpRequest) -> ListParams:
@@ -135,15 +154,20 @@ ORGANIZATION_LISTS: dict[str, list[tuple[str, str]]] = {
 def sources(
     kinds: list[tuple[str, str]], owner: dict, stones: Q, params: ListParams, out: Out
 ) -> list[Source]:
-    """The sources of a list; withdrawn objects last, and only when modified_since is given."""
-    found = [
-        Source(
-            SHAPES[kind].rows_for(out).filter(**{lookup: owner[lookup]}),
-            functools.partial(SHAPES[kind].serialize, out=out),
-            embed=functools.partial(SHAPES[kind].embed, out=out) if SHAPES[kind].embed else None,
+    """The sources of a list; withdrawn objects last, and only when modified_since is given.
+    The rows of a kind with stamps (SHAPES[kind].stamped) are read with them, so that a page
+    of them is cached (lists.list_page)."""
+    found = []
+    for kind, lookup in kinds:
+        shape = SHAPES[kind]
+        found.append(
+            Source(
+                stamped_rows(kind, out).filter(**{lookup: owner[lookup]}),
+                functools.partial(shape.serialize, out=out),
+                embed=functools.partial(shape.embed, out=out) if shape.embed else None,
+                stamp=shape.stamp,
+            )
         )
-        for kind, lookup in kinds
-    ]
     if params.cleaned_data.get("modified_since"):
         found.append(
             Source(
@@ -151,9 +175,27 @@ def sources(
                 lambda stone: deleted(stone, out),
                 created="created",
                 modified="deleted_at",
+                stamp=tombstone_stamp,
             )
         )
     return found
+
+
+# The rows of a kind with stamps, built once per process and per `omit_internal` (the only
+# thing of the request they depend on): building their subqueries costs more than running
+# them. Only derive from them (each filter is a copy); never evaluate one as it is.
+STAMPED_ROWS: dict[tuple[str, bool], QuerySet] = {}
+
+
+def stamped_rows(kind: str, out: Out) -> QuerySet:
+    """SHAPES[kind].rows_for(out), with the stamps of what they show when they have any."""
+    shape = SHAPES[kind]
+    if not shape.stamped:
+        return shape.rows_for(out)
+    rows = STAMPED_ROWS.get((kind, out.omit_internal))
+    if rows is None:
+        rows = STAMPED_ROWS[kind, out.omit_internal] = shape.stamped(shape.rows_for(out))
+    return rows
 
 
 def withdrawn(kinds: list[str]) -> QuerySet[Tombstone]:
@@ -166,17 +208,20 @@ def withdrawn(kinds: list[str]) -> QuerySet[Tombstone]:
 
 @oparl_endpoint
 def body_sublist(request: HttpRequest, pk: int, name: str) -> dict:
-    cooperation = get_cooperation(pk)
+    # Every cooperation is a Body (published.bodies()); only the terms read more of it.
+    if name != "legislative-terms" and not Cooperation.objects.filter(pk=pk).exists():
+        raise Http404
     params = read_params(request)
     out = out_for(request, params)
     if name == "legislative-terms":
-        terms = legislative_terms(cooperation)
+        terms = legislative_terms(get_cooperation(pk))
         return single_page(request, params, terms, lambda term: legislative_term(term, out))
     if name not in BODY_LISTS:
         raise Http404
     owner = {"cooperation": pk, "body__cooperation": pk, "case__cooperation": pk}
     stones = Q(cooperation=pk)
-    return list_page(request, params, sources(BODY_LISTS[name], owner, stones, params, out))
+    found = sources(BODY_LISTS[name], owner, stones, params, out)
+    return list_page(request, params, found, key=out.key())
 
 
 @oparl_endpoint
@@ -186,9 +231,8 @@ def organization_sublist(request: HttpRequest, pk: int, name: str) -> dict:
     params = read_params(request)
     out = out_for(request, params)
     stones = Q(in_organization=pk)
-    return list_page(
-        request, params, sources(ORGANIZATION_LISTS[name], {"body": pk}, stones, params, out)
-    )
+    found = sources(ORGANIZATION_LISTS[name], {"body": pk}, stones, params, out)
+    return list_page(request, params, found, key=out.key())
 
 
 @oparl_endpoint

@@ -17,14 +17,13 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    Max,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Greatest, Now
+from django.db.models.functions import Now
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -39,7 +38,7 @@ from cooperation.models import Body, MandateVersion, Membership
 from ..documents import MinutesDocument, NoticeDocument
 from ..filters import DecisionFilter, MeetingFilter
 from ..models import UNDER_WAY, AgendaItem, Attendance, Meeting
-from ..page_cache import cached_part, stamp_key
+from ..page_cache import cached_part, stamp_key, total
 from ..pagination import BadCursor, Page, keyset_page
 
 HOME_UPCOMING = 10
@@ -199,8 +198,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("body__cooperation")
         .annotate(
             item_count=Count("items"),
-            items_modified=Max("items__modified"),
-            cases_modified=Max("items__case__modified"),
+            items_modified=total("items__modified"),
+            cases_modified=total("items__case__modified"),
             notice_document_stamp=LATEST_PUBLIC_NOTICE,
             minutes_document_stamp=LATEST_MINUTES,
         ),
@@ -424,8 +423,8 @@ BODY_MEETING_FIELDS = ("modified", "start", "title", "state")
 def stamp_of(queryset, outer: str, *aggregates):
     """`aggregates` over the rows of `queryset` that belong to the outer row (`queryset`
     filters `outer` on an OuterRef) joined into one text, as a subquery to annotate the outer
-    query with: e.g. the number of rows and the latest `modified` of them,
-    "3 2026-11-23 10:00:01.123456+00". One subquery instead of one per aggregate is cheaper to
+    query with: e.g. the number of rows and the sum of their `modified` (page_cache.total),
+    "3 5387390401123456". One subquery instead of one per aggregate is cheaper to
     build and to run. NULL when there is no row. (`||` joins text and numbers alike on
     PostgreSQL and SQLite.)"""
     stamp = Func(
@@ -436,12 +435,6 @@ def stamp_of(queryset, outer: str, *aggregates):
     )
     rows = queryset.order_by().values(outer)
     return Subquery(rows.annotate(stamp=stamp).values("stamp"))
-
-
-def latest(*fields: str):
-    """The latest of the fields' `Max`es: each is set when there are rows (on SQLite,
-    Greatest is NULL when one of them is)."""
-    return Greatest(*(Max(name) for name in fields))
 
 
 # The querysets that read the stamps are built once per process (the body's once a day):
@@ -463,11 +456,12 @@ def stamp_query(name: str, build, *args):
 def case_stamps():
     """Cases as the case page's frame and key need them (title, exemption, `modified`), each
     with, in the same query, the `modified` of its cooperation and officer responsible, the
-    number of its public treatments and the latest `modified` of them, their meetings and
-    bodies (none: the case is not public), and the number and latest `modified` of its
-    attachments. Exempting the case, an item or an attachment, a meeting's notice or
-    publication, a body renamed: each moves a stamp, since a save sets `modified` to now,
-    later than any before; a row gone changes a number."""
+    number of its public treatments and the sum of their, their meetings' and bodies'
+    `modified` (none: the case is not public), and the number and the sum of `modified` of
+    its attachments. Exempting the case, an item or an attachment, a meeting's notice or
+    publication, a body renamed: each moves a stamp, since a save changes its `modified`, and
+    so the sum, even when another row is dated later (page_cache.total); a row gone changes a
+    number."""
     treatments = AgendaItem.objects.public().filter(case=OuterRef("pk"))
     attachments = Attachment.objects.filter(case=OuterRef("pk"))
     return Case.objects.only("modified", "title", "public_title", "is_exempt").annotate(
@@ -477,9 +471,11 @@ def case_stamps():
             treatments,
             "case",
             Count("pk"),
-            latest("modified", "meeting__modified", "meeting__body__modified"),
+            total("modified"),
+            total("meeting__modified"),
+            total("meeting__body__modified"),
         ),
-        attachments_stamp=stamp_of(attachments, "case", Count("pk"), Max("modified")),
+        attachments_stamp=stamp_of(attachments, "case", Count("pk"), total("modified")),
     )
 
 
@@ -504,12 +500,12 @@ def case_part(pk: int) -> str:
 
 def body_stamps(today):
     """Bodies with their cooperation and parent, each with, in the same query, the number and
-    latest `modified` of what its page shows: its mandates, the public items that adopted one
-    (their meetings and bodies too), the memberships of `today` (their people and
-    organisations too) and its public meetings. A membership ended, a mandate added or
+    the sum of `modified` (page_cache.total) of what its page shows: its mandates, the public
+    items that adopted one (their meetings and bodies too), the memberships of `today` (their
+    people and organisations too) and its public meetings. A membership ended, a mandate added or
     edited, an item numbered at its meeting's notice, a meeting published or cancelled: each
-    moves a stamp, since a save sets `modified` to now, later than any before; a row gone
-    changes a number.
+    moves a stamp, since a save changes its `modified`, and so the sum, even when another row
+    is dated later; a row gone changes a number.
 
     And how many of its public meetings are upcoming and how many have begun (the page's
     two lists), by the database's clock, so that the query stays the same all day: as time
@@ -526,26 +522,29 @@ def body_stamps(today):
     )
     bodies = Body.objects.select_related("cooperation", "parent").only(*shown)
     return bodies.annotate(
-        mandates_stamp=stamp_of(mandates, "body", Count("pk"), Max("modified")),
+        mandates_stamp=stamp_of(mandates, "body", Count("pk"), total("modified")),
         adopting_stamp=stamp_of(
             adopting,
             "adopts_mandate__body",
             Count("pk"),
-            latest("modified", "meeting__modified", "meeting__body__modified"),
+            total("modified"),
+            total("meeting__modified"),
+            total("meeting__body__modified"),
         ),
         members_stamp=stamp_of(
             members,
             "body",
             Count("pk"),
-            latest("modified", "person__modified"),
-            # Not every member sits on behalf of an organisation.
-            Coalesce(Max("on_behalf_of__modified"), Max("modified")),
+            total("modified"),
+            total("person__modified"),
+            # Not every member sits on behalf of an organisation (NULL counts 0).
+            total("on_behalf_of__modified"),
         ),
         meetings_stamp=stamp_of(
             meetings,
             "body",
             Count("pk"),
-            Max("modified"),
+            total("modified"),
             Count("pk", filter=upcoming_meetings()),
             Count("pk", filter=begun_meetings()),
         ),

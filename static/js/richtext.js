@@ -193,13 +193,18 @@
         button.setAttribute("aria-pressed", on ? "true" : "false");
       });
     }
-    document.addEventListener("selectionchange", function () {
+    function keep() {
       const selection = window.getSelection();
       if (selection.rangeCount && editor.contains(selection.anchorNode)) {
         range = selection.getRangeAt(0).cloneRange();
         showState();
       }
-    });
+    }
+    document.addEventListener("selectionchange", keep);
+    // "selectionchange" comes later, as a task of its own: a key pressed just before the
+    // focus moves to the toolbar (Enter, then Shift+Tab) would otherwise be left out of the
+    // kept selection, and the command would act where the caret was before it.
+    editor.addEventListener("focusout", keep);
 
     function currentLink() {
       const node = range && range.commonAncestorContainer;

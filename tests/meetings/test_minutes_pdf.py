@@ -231,6 +231,41 @@ def test_every_page_has_the_body_date_and_page_number_in_its_header(document):
     assert f"Side 1 av {pages}" in text
 
 
+def test_every_stream_is_compressed_once_as_weasyprint_would(document):
+    # meetings.pdf.compress_streams compresses them before pydyf writes the file.
+    with open_pdf(document) as archive:
+        streams = [obj for obj in archive.objects if isinstance(obj, pikepdf.Stream)]
+        assert streams
+        for stream in streams:
+            assert stream.get("/Filter") == "/FlateDecode"
+            stream.read_bytes()  # decodes
+        assert b" Tf" in archive.pages[0].Contents.read_bytes()
+
+
+def test_a_long_body_name_wraps_and_the_page_number_stays_on_its_line(meeting):
+    meeting.body.name = (
+        "Styringsgruppen for det interkommunale samarbeidet om regional kompetanseutvikling, "
+        "næringsutvikling og samferdsel"
+    )
+    meeting.body.save()
+    content = pdf.render_minutes_pdf(meeting)
+    pages = len(pikepdf.open(io.BytesIO(content)).pages)
+    if not shutil.which("pdftotext"):
+        skip_or_fail("needs pdftotext (apt-get install poppler-utils)")
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", "-l", "1", "-", "-"],
+        input=content,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    # The body and date wrap within their four fifths; "Side 1 av N" is never split.
+    first, second = [line.strip() for line in layout.splitlines() if line.strip()][:2]
+    assert first.startswith("Styringsgruppen for det interkommunale")
+    assert "Side" not in first
+    assert second.startswith("næringsutvikling og samferdsel · 12. november 2026")
+    assert second.endswith(f"Side 1 av {pages}")
+
+
 def test_the_exempt_item_shows_its_public_title_and_basis_only(document):
     text = pdf_text(document)
     assert "Tilsetting av direktør" in text

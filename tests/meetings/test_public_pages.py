@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Attachment
-from cooperation.models import MandateVersion
+from cooperation.models import MandateVersion, Person
 from meetings.models import Attendance, Meeting
 from tests.factories import (
     OSLO,
@@ -557,6 +557,39 @@ def test_attachments_added_or_exempted_show_at_once_on_a_cached_case_page(
     attachment.is_exempt, attachment.exemption_basis = True, "Offl. § 25"
     attachment.save()
     assert "Forslag til mandat" not in fetch(client, CASE_PAGE)
+
+
+# A row dated in the future (a clock ahead, an import) must not hide a later save of another:
+# the stamps sum every row's `modified` rather than take the latest.
+FUTURE = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
+def test_an_attachment_exempted_beside_one_dated_in_the_future_shows_on_a_cached_case_page(
+    client, meeting, secretary_a, mandate_case
+):
+    published(meeting, secretary_a)
+    Attachment.objects.create(case=mandate_case, title="Kart over regionen", size=4)
+    Attachment.objects.filter(case=mandate_case).update(modified=FUTURE)
+    draft = Attachment.objects.create(case=mandate_case, title="Forslag til mandat", size=4)
+    assert "Forslag til mandat" in fetch(client, CASE_PAGE)
+    draft.is_exempt, draft.exemption_basis = True, "Offl. § 25"
+    draft.save()
+    page = fetch(client, CASE_PAGE)
+    assert "Forslag til mandat" not in page and "Kart over regionen" in page
+
+
+@pytest.mark.django_db
+def test_a_member_renamed_beside_one_dated_in_the_future_shows_on_a_cached_body_page(
+    client, coop_a, body_x
+):
+    make_membership(body_x, make_person(coop_a, name="Anne Solheim"))
+    Person.objects.filter(name="Anne Solheim").update(modified=FUTURE)
+    per = make_membership(body_x, make_person(coop_a, name="Per Hansen"))
+    assert "Per Hansen" in fetch(client, BODY_PAGE)
+    per.person.name = "Per Olav Hansen"
+    per.person.save()
+    assert "Per Olav Hansen" in fetch(client, BODY_PAGE)
 
 
 @pytest.mark.django_db

@@ -143,6 +143,24 @@ def test_modified_since_adds_one_query_for_the_withdrawn(
         api.get(API + path.format(**ids), {"modified_since": "2020-01-01T00:00:00+01:00"})
 
 
+# A list of meetings kept as JSON (lists.list_page) -> queries: 1 the owner exists; 2 the
+# meetings with the stamps of all they show; (3 the withdrawn ones, with modified_since).
+KEPT = {"body/{coop}/meetings": 2, "organization/{body}/meetings": 2}
+
+
+@pytest.mark.parametrize("rows", [1, 25])
+@pytest.mark.parametrize("since", [False, True])
+@pytest.mark.parametrize(("path", "queries"), KEPT.items())
+def test_a_kept_list_page_costs_the_same_queries_for_one_and_many_rows(
+    api, world, django_assert_num_queries, rows, since, path, queries
+):
+    ids = world(rows)
+    params = {"modified_since": "2020-01-01T00:00:00+01:00"} if since else {}
+    first = api.get(API + path.format(**ids), params).content
+    with django_assert_num_queries(queries + since):
+        assert api.get(API + path.format(**ids), params).content == first
+
+
 @pytest.mark.parametrize("rows", [1, 25])
 @pytest.mark.parametrize(("path", "queries"), OBJECTS.items())
 def test_an_object_costs_the_same_queries_however_much_it_embeds(
