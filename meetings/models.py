@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Exists, F, IntegerField, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Least, TruncDate
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -63,10 +63,29 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(notice_sent_at__isnull=False)
 
     def upcoming(self) -> MeetingQuerySet:
-        """Meetings not yet over (those under way included), soonest first."""
+        """Meetings not yet over (those under way included), soonest first.
+
+        With a lower bound on `start` that follows from the condition, so that PostgreSQL
+        walks the index on (start, id) from there: without it, it walks from the oldest
+        meeting through every past one (4 ms for the home page on the bench data, against
+        0.6 ms). A meeting not over either ends later than now, and so starts no earlier than
+        the first of those (read through the index on (end, start); the FILTER keeps
+        PostgreSQL from reading that minimum off the (start, id) index, which would walk it
+        from the oldest meeting in the same way), or has no end and starts at most UNDER_WAY
+        ago."""
         now = timezone.now()
+        under_way = now - UNDER_WAY
+        ending_later = (
+            Meeting.objects.filter(end__gte=now)
+            .order_by()
+            .values(all=Value(1, IntegerField()))
+            .annotate(first=Min("start", filter=Q(end__gte=now)))
+            .values("first")
+        )
+        bound = Least(Coalesce(Subquery(ending_later), Value(under_way)), Value(under_way))
         return (
-            self.filter(Q(end__gte=now) | Q(end__isnull=True, start__gte=now - UNDER_WAY))
+            self.filter(start__gte=bound)
+            .filter(Q(end__gte=now) | Q(end__isnull=True, start__gte=under_way))
             .exclude(state=Meeting.State.CANCELLED)
             .order_by("start")
         )
@@ -149,6 +168,8 @@ class Meeting(TimeStamped):
             # The archives walk meetings (and their items) in date order: keyset pages.
             models.Index(fields=["start", "id"], name="meeting_start_id"),
             models.Index(fields=["state", "published_at"]),
+            # The meetings that end later than now: the bound of upcoming().
+            models.Index(fields=["end", "start"], name="meeting_end_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,8 @@
 import datetime
+import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from meetings.models import Meeting
@@ -135,3 +137,62 @@ def test_the_home_page_on_demo_data_shows_no_draft_or_exempt_text(client, settin
     assert "Styret" in page and "Faggruppe for næringssamarbeid" in page
     assert DRAFT_MARKER not in page
     assert EXEMPT_MARKER not in page
+
+
+def meeting_at(body, start, end=None, state=Meeting.State.NOTICE_SENT) -> Meeting:
+    return Meeting.objects.create(
+        body=body, start=start, end=end, state=state, notice_sent_at=start - DAY * 14
+    )
+
+
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_upcoming_meetings_are_those_not_yet_over_however_long_ago_they_began(body_x):
+    now = timezone.now()
+    for n in range(1, 40):
+        meeting_at(body_x, now - DAY * n, now - DAY * n + datetime.timedelta(hours=3))
+    seminar = meeting_at(body_x, now - DAY * 20, now + DAY * 2)  # began weeks ago, not over
+    under_way = meeting_at(body_x, now - datetime.timedelta(hours=6))  # no end, began today
+    meeting_at(body_x, now - datetime.timedelta(hours=13))  # no end, over by now
+    tomorrow = meeting_at(body_x, now + DAY)
+    meeting_at(body_x, now + DAY * 2, state=Meeting.State.CANCELLED)
+    assert list(Meeting.objects.upcoming()) == [seminar, under_way, tomorrow]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_upcoming_meetings_are_read_from_the_index_at_the_first_not_yet_over(body_x):
+    now = timezone.now()
+    Meeting.objects.bulk_create(
+        Meeting(
+            body=body_x,
+            start=now - DAY * n,
+            end=now - DAY * n + datetime.timedelta(hours=3),
+            state=Meeting.State.PUBLISHED,
+            notice_sent_at=now - DAY * (n + 14),
+            approved_at=now - DAY * (n - 7),
+            published_at=now - DAY * (n - 8),
+        )
+        for n in range(1, 5000)
+    )
+    # As many ahead as a secretariat plans: enough for PostgreSQL to expect to meet the
+    # first ten soon when walking from the oldest.
+    Meeting.objects.bulk_create(
+        Meeting(
+            body=body_x,
+            start=now + DAY * n,
+            end=now + DAY * n + datetime.timedelta(hours=3),
+            state=Meeting.State.NOTICE_SENT,
+            notice_sent_at=now,
+        )
+        for n in range(1, 250)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE meetings_meeting")
+    plan = Meeting.objects.public().upcoming()[:10].explain(analyze=True)
+    # Without the bound: "Index Scan using meeting_start_id … Rows Removed by Filter: 4999",
+    # from the oldest meeting through every past one.
+    read_in_vain = sum(int(n) for n in re.findall(r"Rows Removed by Filter: (\d+)", plan))
+    assert read_in_vain < 10, plan
