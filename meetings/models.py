@@ -62,7 +62,7 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings the public may see: those whose notice has gone out."""
         return self.filter(notice_sent_at__isnull=False)
 
-    def upcoming(self) -> MeetingQuerySet:
+    def upcoming(self, now: datetime.datetime | None = None) -> MeetingQuerySet:
         """Meetings not yet over (those under way included), soonest first.
 
         With a lower bound on `start` that follows from the condition, so that PostgreSQL
@@ -72,8 +72,8 @@ class MeetingQuerySet(models.QuerySet):
         the first of those (read through the index on (end, start); the FILTER keeps
         PostgreSQL from reading that minimum off the (start, id) index, which would walk it
         from the oldest meeting in the same way), or has no end and starts at most UNDER_WAY
-        ago."""
-        now = timezone.now()
+        ago. `now`: the time to tell by (the present when not given)."""
+        now = now or timezone.now()
         under_way = now - UNDER_WAY
         ending_later = (
             Meeting.objects.filter(end__gte=now)

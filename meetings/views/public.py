@@ -35,6 +35,7 @@ from django.views.decorators.http import require_safe
 from cases.models import Attachment, Case
 from cooperation.models import Body, MandateVersion, Membership
 
+from ..compiled import Compiled, day_marker, moment_marker, number_marker, text_marker
 from ..documents import MinutesDocument, NoticeDocument
 from ..filters import DecisionFilter, MeetingFilter
 from ..models import UNDER_WAY, AgendaItem, Attendance, Meeting
@@ -49,19 +50,33 @@ BODY_MEETINGS = 10
 CASE_TEXTS = ("proposed_decision", "background", "assessment", "external_references")
 
 
+# The home page's two lists: the ids and stamps of their meetings (a meeting, its body and
+# cooperation: what a row shows), whatever the number of rows, compiled once (compiled.py).
+HOME_STAMPS = ("pk", "modified", "body__modified", "body__cooperation__modified")
+UPCOMING_STAMPS = Compiled(
+    lambda now, under_way: (
+        Meeting.objects.public().upcoming(now).values(*HOME_STAMPS)[:HOME_UPCOMING]
+    ),
+    now=moment_marker(0),
+    under_way=moment_marker(0) - UNDER_WAY,  # upcoming() derives it from `now`
+)
+PUBLISHED_STAMPS = Compiled(
+    lambda: (
+        Meeting.objects.with_published_minutes()
+        .order_by("-published_at", "-start")
+        .values(*HOME_STAMPS)[:HOME_PUBLISHED]
+    )
+)
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The public front page: upcoming meetings, the latest published minutes, the bodies."""
-    # The two lists' ids and stamps (a meeting, its body and cooperation: what a row shows),
-    # whatever the number of rows; the lists are rendered only when no rendering is kept
-    # under these stamps (ADR 11), and the bodies once a minute (ADR 10).
-    stamps = ("pk", "modified", "body__modified", "body__cooperation__modified")
-    upcoming = list(Meeting.objects.public().upcoming().values(*stamps)[:HOME_UPCOMING])
-    published = list(
-        Meeting.objects.with_published_minutes()
-        .order_by("-published_at", "-start")
-        .values(*stamps)[:HOME_PUBLISHED]
-    )
+    # The lists are rendered only when no rendering is kept under their stamps (ADR 11), and
+    # the bodies once a minute (ADR 10).
+    now = timezone.now()
+    upcoming = UPCOMING_STAMPS.rows(now=now, under_way=now - UNDER_WAY)
+    published = PUBLISHED_STAMPS.rows()
     key = stamp_key(HOME_PART, tuple(tuple(row.values()) for row in upcoming + [{}] + published))
 
     def render_lists() -> str:
@@ -192,34 +207,75 @@ MINUTES_CACHE_SECONDS = 10 * 60
 
 @require_safe
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A meeting: its agenda once the notice is out, and its minutes once published."""
-    meeting = get_object_or_404(
-        Meeting.objects.public()
-        .select_related("body__cooperation")
-        .annotate(
-            item_count=Count("items"),
-            items_modified=total("items__modified"),
-            cases_modified=total("items__case__modified"),
-            notice_document_stamp=LATEST_PUBLIC_NOTICE,
-            minutes_document_stamp=LATEST_MINUTES,
-        ),
-        pk=pk,
-    )
-    context = {"meeting": meeting}
-    if not meeting.minutes_are_public:
-        context |= meeting_documents(meeting)
+    """A meeting: its agenda once the notice is out, and its minutes once published.
+
+    The key of a published meeting's cached page is read first (MEETING_KEY, one query);
+    the meeting itself only to render its page: its agenda, or its minutes when no rendering
+    is kept under that key."""
+    found = MEETING_KEY.rows(pk=pk)
+    if not found:
+        raise Http404
+    key = found[0]
+    if key["state"] != Meeting.State.PUBLISHED:
+        meeting = get_object_or_404(public_meetings(), pk=pk)
+        context = {"meeting": meeting} | meeting_documents(meeting)
         context |= meeting_page_context(meeting, show_minutes=False)
         return render(request, "meetings/meeting_detail.html", context)
 
     def render_minutes() -> str:
-        part = context | meeting_documents(meeting)
-        part |= meeting_page_context(meeting, show_minutes=True)
-        return render_to_string(MINUTES_PART, part)
+        # (Should the minutes have been withdrawn since the key was read, they are not shown:
+        # the withdrawal moved the meeting's `modified`, so no later request has this key.)
+        meeting = get_object_or_404(public_meetings(), pk=pk)
+        context = {"meeting": meeting} | meeting_documents(meeting)
+        context |= meeting_page_context(meeting, show_minutes=meeting.minutes_are_public)
+        return render_to_string(MINUTES_PART, context)
 
-    context["minutes_html"] = cached_part(
-        minutes_cache_key(meeting), render_minutes, MINUTES_CACHE_SECONDS
-    )
+    # What the frame shows of the meeting (its title), as the template reads it.
+    meeting = {"title": key["title"], "start": key["start"], "body": {"name": key["body__name"]}}
+    html = cached_part(minutes_cache_key(key), render_minutes, MINUTES_CACHE_SECONDS)
+    context = {"meeting": meeting, "minutes_html": html}
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def public_meetings():
+    """Public meetings with their body and cooperation, and the stamps of their stored PDFs
+    (meeting_documents reads the documents by them)."""
+    return (
+        Meeting.objects.public()
+        .select_related("body__cooperation")
+        .annotate(
+            notice_document_stamp=LATEST_PUBLIC_NOTICE,
+            minutes_document_stamp=LATEST_MINUTES,
+        )
+    )
+
+
+# A public meeting's state and what its frame shows, with the stamps of its cached page (when
+# published): its items' and their cases', its stored PDFs'; compiled once (compiled.py).
+MEETING_STAMPS = (
+    "pk",
+    "modified",
+    "published_at",
+    "corrected_at",
+    "item_count",
+    "items_modified",
+    "cases_modified",
+    "notice_document_stamp",
+    "minutes_document_stamp",
+)
+MEETING_KEY = Compiled(
+    lambda pk: (
+        public_meetings()
+        .filter(pk=pk)
+        .annotate(
+            item_count=Count("items"),
+            items_modified=total("items__modified"),
+            cases_modified=total("items__case__modified"),
+        )
+        .values("state", "title", "start", "body__name", *MEETING_STAMPS)
+    ),
+    pk=number_marker(0),
+)
 
 
 # The latest public notice PDF and the latest minutes PDF of a meeting as "<id>:<SHA-256>",
@@ -255,23 +311,12 @@ def meeting_documents(meeting: Meeting) -> dict:
     }
 
 
-def minutes_cache_key(meeting: Meeting) -> str:
+def minutes_cache_key(key: dict) -> str:
     """The key of a published meeting's rendered page: its own stamps, its items' and their
-    cases' and its stored PDFs' (all read with it) and the language."""
-    stamps = [
-        meeting.pk,
-        meeting.modified,
-        meeting.published_at,
-        meeting.corrected_at,
-        meeting.item_count,
-        meeting.items_modified,
-        meeting.cases_modified,
-        meeting.notice_document_stamp,
-        meeting.minutes_document_stamp,
-        get_language(),
-    ]
+    cases' and its stored PDFs' (MEETING_KEY: all read with it) and the language."""
+    stamps = [*(key[name] for name in MEETING_STAMPS), get_language()]
     digest = hashlib.blake2b(repr(stamps).encode(), digest_size=16).hexdigest()
-    return f"published-minutes:{meeting.pk}:{digest}"
+    return f"published-minutes:{key['pk']}:{digest}"
 
 
 def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:
@@ -330,13 +375,14 @@ def case_detail(request: HttpRequest, cooperation: str, year: int, sequence: int
     (docs/decisions/0010-page-caching.md): a cached page costs one query, the case with the
     stamps of what its page shows (case_stamps); only a miss reads its document, treatments
     and attachments (case_part). As public_case: a case on no public agenda is not found."""
-    cases = stamp_query("case", case_stamps)
-    case = cases.filter(cooperation__slug=cooperation, year=year, sequence=sequence).first()
-    if case is None or case.treatments_stamp is None:
+    found = CASE_KEY.rows(cooperation=cooperation, year=year, sequence=sequence)
+    if not found or found[0]["treatments_stamp"] is None:
         raise Http404(_("No public case has this reference."))
-    key = stamp_key(CASE_PART, case.pk, *(getattr(case, name) for name in CASE_STAMPS))
-    html = cached_part(key, lambda: case_part(case.pk))
-    return render(request, "meetings/case_detail.html", {"case": case, "case_html": html})
+    row = found[0]
+    key = stamp_key(CASE_PART, row["pk"], *(row[name] for name in CASE_STAMPS))
+    html = cached_part(key, lambda: case_part(row["pk"]))
+    title = Case(**{name: row[name] for name in CASE_TITLE}).title_for_public
+    return render(request, "meetings/case_detail.html", {"title": title, "case_html": html})
 
 
 @require_safe
@@ -387,18 +433,14 @@ def body_detail(request: HttpRequest, cooperation: str, slug: str) -> HttpRespon
     decides the mandate in force and who is a member, and how many of the body's meetings
     are upcoming and how many have begun."""
     today = timezone.localdate()
-    body = public_body(cooperation, slug, bodies=stamp_query("body", body_stamps, today))
-    key = stamp_key(
-        BODY_PART,
-        today,
-        body.pk,
-        body.modified,
-        body.cooperation.modified,
-        body.parent.modified if body.parent else None,
-        *(getattr(body, name) for name in BODY_STAMPS),
-    )
-    html = cached_part(key, lambda: body_part(body, today))
-    return render(request, "meetings/body_detail.html", {"body": body, "body_html": html})
+    found = BODY_KEY.rows(cooperation=cooperation, slug=slug, today=today)
+    if not found:
+        raise Http404
+    row = found[0]
+    key = stamp_key(BODY_PART, today, *(row[name] for name in BODY_KEY_FIELDS))
+    html = cached_part(key, lambda: body_part(public_body(cooperation, slug), today))
+    context = {"name": row["name"], "cooperation": cooperation, "slug": slug, "body_html": html}
+    return render(request, "meetings/body_detail.html", context)
 
 
 # The case and body pages cache all but their frame (base.html, with the CSP nonce and the
@@ -419,6 +461,21 @@ BODY_FIELDS = ("modified", "name", "slug", "kind", "is_political")
 # What a meeting in the body page's lists shows: its link, date, title and state.
 BODY_MEETING_FIELDS = ("modified", "start", "title", "state")
 
+# The body page's key: the body's, its cooperation's and its parent's `modified`, and the
+# stamps of what its page shows (body_stamps); with the name the frame shows, by the body's
+# reference and today's date, compiled once (compiled.py).
+BODY_KEY_FIELDS = ("pk", "modified", "cooperation__modified", "parent__modified", *BODY_STAMPS)
+BODY_KEY = Compiled(
+    lambda cooperation, slug, today: (
+        body_stamps(today)
+        .filter(cooperation__slug=cooperation, slug=slug)
+        .values("name", *BODY_KEY_FIELDS)[:1]
+    ),
+    cooperation=text_marker(0),
+    slug=text_marker(1),
+    today=day_marker(0),
+)
+
 
 def stamp_of(queryset, outer: str, *aggregates):
     """`aggregates` over the rows of `queryset` that belong to the outer row (`queryset`
@@ -435,22 +492,6 @@ def stamp_of(queryset, outer: str, *aggregates):
     )
     rows = queryset.order_by().values(outer)
     return Subquery(rows.annotate(stamp=stamp).values("stamp"))
-
-
-# The querysets that read the stamps are built once per process (the body's once a day):
-# building their subqueries costs about as much as running them. Only derive from them (each
-# filter or annotate is a copy); never evaluate one as it is.
-STAMP_QUERIES: dict = {}
-
-
-def stamp_query(name: str, build, *args):
-    """The queryset `build(*args)` makes, built at the first call with these arguments."""
-    queryset = STAMP_QUERIES.get((name, *args))
-    if queryset is None:
-        if len(STAMP_QUERIES) > 10:  # the querysets of days gone by
-            STAMP_QUERIES.clear()
-        queryset = STAMP_QUERIES[(name, *args)] = build(*args)
-    return queryset
 
 
 def case_stamps():
@@ -477,6 +518,21 @@ def case_stamps():
         ),
         attachments_stamp=stamp_of(attachments, "case", Count("pk"), total("modified")),
     )
+
+
+# What the case page's frame shows of the case: its title for the public.
+CASE_TITLE = ("title", "public_title", "is_exempt")
+# The case with its stamps, by its reference, compiled once (compiled.py).
+CASE_KEY = Compiled(
+    lambda cooperation, year, sequence: (
+        case_stamps()
+        .filter(cooperation__slug=cooperation, year=year, sequence=sequence)
+        .values("pk", *CASE_TITLE, *CASE_STAMPS)[:1]
+    ),
+    cooperation=text_marker(0),
+    year=number_marker(0),
+    sequence=number_marker(1),
+)
 
 
 def case_part(pk: int) -> str:

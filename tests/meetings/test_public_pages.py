@@ -119,7 +119,7 @@ def test_an_exempt_item_shows_its_public_title_and_legal_basis_only(client, meet
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("items", [1, 25])
-def test_the_meeting_page_costs_four_queries_whatever_the_items(
+def test_the_meeting_page_costs_five_queries_whatever_the_items(
     client, body_x, secretary_a, django_assert_num_queries, items
 ):
     meeting = make_meeting(body_x)
@@ -127,11 +127,11 @@ def test_the_meeting_page_costs_four_queries_whatever_the_items(
         make_item(meeting, title=f"Sak {n}", decision="Vedtatt.")
         make_attendance(meeting, make_person(body_x.cooperation))
     bring_to(meeting, State.PUBLISHED, secretary_a)
-    # 1 meeting + body + cooperation (with its items' latest change and the ids of its stored
-    # PDFs), 2 items + cases, 3 disqualified, 4 attendance + people (and one query for each
-    # stored PDF, none here); once the page is cached only 1
-    # (test_a_cached_minutes_page_costs_one_query)
-    with django_assert_num_queries(4):
+    # 1 the meeting's state and stamps (its items' and the ids of its stored PDFs), then, as
+    # the page is not cached yet, 2 meeting + body + cooperation, 3 items + cases,
+    # 4 disqualified, 5 attendance + people (and one query for each stored PDF, none here);
+    # once the page is cached only 1 (test_a_cached_minutes_page_costs_one_query)
+    with django_assert_num_queries(5):
         assert client.get(f"/moter/{meeting.pk}/").status_code == 200
 
 
@@ -289,10 +289,11 @@ def test_body_and_case_pages_cost_the_same_queries_for_one_and_many_rows(
         attachment = Attachment.objects.create(case=case, title=f"Vedlegg {n}")
         attachment.file.name = f"cases/x/vedlegg-{n}.txt"
         attachment.save()
-    # 1 body with the stamps of what its page shows, then, as the page is not cached yet,
-    # 2 mandates, 3 the items adopting them, 4 members with people and organisations,
-    # 5 upcoming meetings, 6 past meetings; once cached only 1
-    with django_assert_num_queries(6):
+    # 1 the body's stamps of what its page shows, then, as the page is not cached yet,
+    # 2 the body with its cooperation and parent, 3 mandates, 4 the items adopting them,
+    # 5 members with people and organisations, 6 upcoming meetings, 7 past meetings; once
+    # cached only 1
+    with django_assert_num_queries(7):
         assert client.get(f"/organer/{coop_a.slug}/{body_x.slug}/").status_code == 200
     with django_assert_num_queries(1):
         assert client.get(f"/organer/{coop_a.slug}/{body_x.slug}/").status_code == 200
