@@ -6,7 +6,8 @@ meetings 1.7 ms), as much as PostgreSQL takes to run them and a quarter of what 
 page costs in all. Their SQL depends only on the shape of the request, not on its values, so
 `Compiled` compiles the query once per process with markers for the values that change (a
 slug, a year, the time), and a request puts its values in place of the markers among the
-parameters, as meetings/search.py does for its own queries (docs/decisions/0013).
+parameters, as meetings/search.py does for its own queries
+(docs/decisions/0013-compiled-queries.md).
 
 The result is what the same `.values()` queryset gives: dicts, with the database backend's
 converters applied (SQLite keeps moments as text, for one), on PostgreSQL and SQLite alike.
