@@ -82,6 +82,8 @@ class Compiled:
         return statement
 
     def rows(self, using: str = "default", **values: Any) -> list[dict]:
+        if values.keys() != self.markers.keys():  # a marker left in place would be a value
+            raise TypeError(f"Compiled.rows needs {sorted(self.markers)}, got {sorted(values)}.")
         sql, params, names, compiler, converters = self._statement(using)
         adapt = _adapter(using)
         by_marker = {adapt(self.markers[name]): adapt(value) for name, value in values.items()}
@@ -117,8 +119,10 @@ class _OutOfRange(Exception):
     pass
 
 
-# The ranges of psycopg's integer types, which the ORM passes for some columns.
+# The ranges of psycopg's integer types, which the ORM passes for some columns; a plain int
+# is a 64-bit integer to both databases (SQLite refuses a larger one with OverflowError).
 INTEGER_LIMITS = {"Int2": 2**15, "Int4": 2**31, "Int8": 2**63}
+BIGINT_LIMIT = 2**63
 
 
 def _filled(param: Any, by_marker: dict) -> Any:
@@ -129,8 +133,8 @@ def _filled(param: Any, by_marker: dict) -> Any:
     except (KeyError, TypeError):  # not a marker, or not hashable
         return param
     if isinstance(param, int) and not isinstance(param, bool):
-        limit = INTEGER_LIMITS.get(type(param).__name__)
-        if limit is not None and not -limit <= value < limit:
+        limit = INTEGER_LIMITS.get(type(param).__name__, BIGINT_LIMIT)
+        if not -limit <= value < limit:
             raise _OutOfRange
         return type(param)(value)
     return value

@@ -69,9 +69,25 @@ def test_the_case_key_compiled_gives_what_the_orm_gives(meetings):
     assert CASE_KEY.rows(cooperation="agder", year=case[0], sequence=case[1]) == []
 
 
-@pytest.mark.parametrize("reference", ["99999-1", "2020-99999999999", "0-0"])
-def test_a_case_reference_out_of_any_range_is_not_found(client, meetings, reference):
-    assert client.get(f"/saker/osloregionen/{reference}/").status_code == 404
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/saker/osloregionen/99999-1/",
+        "/saker/osloregionen/2020-99999999999/",
+        "/saker/osloregionen/0-0/",
+        f"/saker/osloregionen/2020-{2**64}/",
+        f"/moter/{2**63}/",
+        f"/moter/{2**64}/",
+    ],
+)
+def test_a_number_out_of_any_range_is_not_found(client, meetings, url):
+    assert client.get(url).status_code == 404
+
+
+def test_every_value_is_asked_for(meetings):
+    now = timezone.now()
+    with pytest.raises(TypeError, match="needs"):
+        UPCOMING_STAMPS.rows(now=now)
 
 
 def test_a_query_whose_value_is_not_a_parameter_is_refused(meetings):
