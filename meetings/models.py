@@ -78,6 +78,7 @@ class MeetingQuerySet(models.QuerySet):
         ending_later = (
             Meeting.objects.filter(end__gte=now)
             .order_by()
+            # One group of all of them (Django leaves a constant out of GROUP BY): a scalar.
             .values(all=Value(1, IntegerField()))
             .annotate(first=Min("start", filter=Q(end__gte=now)))
             .values("first")

@@ -217,24 +217,26 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     key = found[0]
     if key["state"] != Meeting.State.PUBLISHED:
-        meeting = get_object_or_404(public_meetings(), pk=pk)
-        context = {"meeting": meeting} | meeting_documents(meeting)
-        context |= meeting_page_context(meeting, show_minutes=False)
-        return render(request, "meetings/meeting_detail.html", context)
+        return render(request, "meetings/meeting_detail.html", public_meeting_context(pk))
 
     def render_minutes() -> str:
-        # (Should the minutes have been withdrawn since the key was read, they are not shown:
-        # the withdrawal moved the meeting's `modified`, so no later request has this key.)
-        meeting = get_object_or_404(public_meetings(), pk=pk)
-        context = {"meeting": meeting} | meeting_documents(meeting)
-        context |= meeting_page_context(meeting, show_minutes=meeting.minutes_are_public)
-        return render_to_string(MINUTES_PART, context)
+        return render_to_string(MINUTES_PART, public_meeting_context(pk))
 
     # What the frame shows of the meeting (its title), as the template reads it.
     meeting = {"title": key["title"], "start": key["start"], "body": {"name": key["body__name"]}}
     html = cached_part(minutes_cache_key(key), render_minutes, MINUTES_CACHE_SECONDS)
     context = {"meeting": meeting, "minutes_html": html}
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def public_meeting_context(pk: int) -> dict:
+    """What the public meeting page shows of a meeting, read now: its agenda, and its minutes
+    when they are public. (Should they have been withdrawn since the key was read, they are
+    not shown; the withdrawal moved the meeting's `modified`, so no later request has the key
+    a rendering is kept under.)"""
+    meeting = get_object_or_404(public_meetings(), pk=pk)
+    context = {"meeting": meeting} | meeting_documents(meeting)
+    return context | meeting_page_context(meeting, show_minutes=meeting.minutes_are_public)
 
 
 def public_meetings():
@@ -406,11 +408,9 @@ def attachment_download(
     )
 
 
-def public_body(cooperation: str, slug: str, bodies=None) -> Body:
-    """A body by its cooperation's and its own slug, with its cooperation and parent; `bodies`
-    (a Body queryset) may add to what is read with it."""
-    if bodies is None:
-        bodies = Body.objects.select_related("cooperation", "parent")
+def public_body(cooperation: str, slug: str) -> Body:
+    """A body by its cooperation's and its own slug, with its cooperation and parent."""
+    bodies = Body.objects.select_related("cooperation", "parent")
     return get_object_or_404(bodies, cooperation__slug=cooperation, slug=slug)
 
 
@@ -456,8 +456,6 @@ CASE_STAMPS = (
     "attachments_stamp",
 )
 BODY_STAMPS = ("mandates_stamp", "adopting_stamp", "members_stamp", "meetings_stamp")
-# What the body page shows of the body, its cooperation and its parent.
-BODY_FIELDS = ("modified", "name", "slug", "kind", "is_political")
 # What a meeting in the body page's lists shows: its link, date, title and state.
 BODY_MEETING_FIELDS = ("modified", "start", "title", "state")
 
@@ -495,17 +493,16 @@ def stamp_of(queryset, outer: str, *aggregates):
 
 
 def case_stamps():
-    """Cases as the case page's frame and key need them (title, exemption, `modified`), each
-    with, in the same query, the `modified` of its cooperation and officer responsible, the
-    number of its public treatments and the sum of their, their meetings' and bodies'
-    `modified` (none: the case is not public), and the number and the sum of `modified` of
-    its attachments. Exempting the case, an item or an attachment, a meeting's notice or
-    publication, a body renamed: each moves a stamp, since a save changes its `modified`, and
-    so the sum, even when another row is dated later (page_cache.total); a row gone changes a
-    number."""
+    """Cases, each with, in the same query, the `modified` of its cooperation and officer
+    responsible, the number of its public treatments and the sum of their, their meetings'
+    and bodies' `modified` (none: the case is not public), and the number and the sum of
+    `modified` of its attachments. Exempting the case, an item or an attachment, a meeting's
+    notice or publication, a body renamed: each moves a stamp, since a save changes its
+    `modified`, and so the sum, even when another row is dated later (page_cache.total); a
+    row gone changes a number."""
     treatments = AgendaItem.objects.public().filter(case=OuterRef("pk"))
     attachments = Attachment.objects.filter(case=OuterRef("pk"))
-    return Case.objects.only("modified", "title", "public_title", "is_exempt").annotate(
+    return Case.objects.annotate(
         cooperation_modified=F("cooperation__modified"),
         responsible_modified=F("responsible__modified"),
         treatments_stamp=stamp_of(
@@ -555,10 +552,10 @@ def case_part(pk: int) -> str:
 
 
 def body_stamps(today):
-    """Bodies with their cooperation and parent, each with, in the same query, the number and
-    the sum of `modified` (page_cache.total) of what its page shows: its mandates, the public
-    items that adopted one (their meetings and bodies too), the memberships of `today` (their
-    people and organisations too) and its public meetings. A membership ended, a mandate added or
+    """Bodies, each with, in the same query, the number and the sum of `modified`
+    (page_cache.total) of what its page shows: its mandates, the public items that adopted
+    one (their meetings and bodies too), the memberships of `today` (their people and
+    organisations too) and its public meetings. A membership ended, a mandate added or
     edited, an item numbered at its meeting's notice, a meeting published or cancelled: each
     moves a stamp, since a save changes its `modified`, and so the sum, even when another row
     is dated later; a row gone changes a number.
@@ -571,13 +568,7 @@ def body_stamps(today):
     adopting = AgendaItem.objects.public().filter(adopts_mandate__body=OuterRef("pk"))
     members = Membership.objects.current(today).filter(body=OuterRef("pk"))
     meetings = Meeting.objects.public().filter(body=OuterRef("pk"))
-    shown = (
-        *BODY_FIELDS,
-        *(f"cooperation__{name}" for name in ("modified", "name", "slug")),
-        *(f"parent__{name}" for name in ("modified", "name", "slug")),
-    )
-    bodies = Body.objects.select_related("cooperation", "parent").only(*shown)
-    return bodies.annotate(
+    return Body.objects.annotate(
         mandates_stamp=stamp_of(mandates, "body", Count("pk"), total("modified")),
         adopting_stamp=stamp_of(
             adopting,

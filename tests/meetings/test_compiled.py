@@ -30,8 +30,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def meetings(coop_a, body_x, secretary_a):
-    """Published meetings with cases, one exempt; meetings ahead, one under way."""
+def now(coop_a, body_x, secretary_a):
+    """Published meetings with cases, one exempt; meetings ahead, one under way; the time
+    they were made at."""
     now = timezone.now()
     for day, title in ((3, "Regional plan"), (10, "Budsjett 2025")):
         meeting = make_meeting(body_x, start=datetime.datetime(2024, 3, day, 10, tzinfo=OSLO))
@@ -52,17 +53,17 @@ def meetings(coop_a, body_x, secretary_a):
     return now
 
 
-def test_the_home_page_lists_compiled_give_what_the_orm_gives(meetings):
-    for now in (meetings, meetings + datetime.timedelta(days=1), meetings + UNDER_WAY):
-        values = {"now": now, "under_way": now - UNDER_WAY}
+def test_the_home_page_lists_compiled_give_what_the_orm_gives(now):
+    for moment in (now, now + datetime.timedelta(days=1), now + UNDER_WAY):
+        values = {"now": moment, "under_way": moment - UNDER_WAY}
         expected = list(UPCOMING_STAMPS.build(**values))
         assert UPCOMING_STAMPS.rows(**values) == expected
-    assert len(UPCOMING_STAMPS.rows(now=meetings, under_way=meetings - UNDER_WAY)) == 2
+    assert len(UPCOMING_STAMPS.rows(now=now, under_way=now - UNDER_WAY)) == 2
     assert PUBLISHED_STAMPS.rows() == list(PUBLISHED_STAMPS.build())
     assert len(PUBLISHED_STAMPS.rows()) == 2
 
 
-def test_the_case_key_compiled_gives_what_the_orm_gives(meetings):
+def test_the_case_key_compiled_gives_what_the_orm_gives(now):
     for case in Case.objects.values_list("year", "sequence"):
         values = {"cooperation": "osloregionen", "year": case[0], "sequence": case[1]}
         assert CASE_KEY.rows(**values) == list(CASE_KEY.build(**values))
@@ -80,24 +81,23 @@ def test_the_case_key_compiled_gives_what_the_orm_gives(meetings):
         f"/moter/{2**64}/",
     ],
 )
-def test_a_number_out_of_any_range_is_not_found(client, meetings, url):
+def test_a_number_out_of_any_range_is_not_found(client, now, url):
     assert client.get(url).status_code == 404
 
 
-def test_every_value_is_asked_for(meetings):
-    now = timezone.now()
+def test_every_value_is_asked_for(now):
     with pytest.raises(TypeError, match="needs"):
         UPCOMING_STAMPS.rows(now=now)
 
 
-def test_a_query_whose_value_is_not_a_parameter_is_refused(meetings):
+def test_a_query_whose_value_is_not_a_parameter_is_refused(now):
     # The ORM writes a slice's bounds into the SQL: no request could put its value there.
     first = Compiled(lambda n: Meeting.objects.values("pk")[:n], n=number_marker(0))
     with pytest.raises(RuntimeError, match="does not pass"):
         first.rows(n=3)
 
 
-def test_the_body_key_compiled_gives_what_the_orm_gives(meetings, coop_a, body_x):
+def test_the_body_key_compiled_gives_what_the_orm_gives(now, coop_a, body_x):
     make_membership(body_x, make_person(coop_a, name="Anne Solheim"))
     for today in (timezone.localdate(), datetime.date(2024, 3, 5), datetime.date(1990, 1, 1)):
         values = {"cooperation": "osloregionen", "slug": body_x.slug, "today": today}
@@ -106,7 +106,7 @@ def test_the_body_key_compiled_gives_what_the_orm_gives(meetings, coop_a, body_x
     assert BODY_KEY.rows(cooperation="osloregionen", slug="ukjent", today=today) == []
 
 
-def test_the_meeting_key_compiled_gives_what_the_orm_gives(meetings):
+def test_the_meeting_key_compiled_gives_what_the_orm_gives(now):
     for pk in [*Meeting.objects.values_list("pk", flat=True), 0, 2**40]:
         assert MEETING_KEY.rows(pk=pk) == list(MEETING_KEY.build(pk=pk))
     assert len(MEETING_KEY.rows(pk=Meeting.objects.first().pk)) == 1
