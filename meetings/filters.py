@@ -27,6 +27,11 @@ def year_range(year: int) -> tuple[datetime.datetime, datetime.datetime]:
 
 
 class ArchiveFilter(django_filters.FilterSet):
+    """A list's filters. django-filter reads and checks the parameters and renders the form;
+    the rows are read by a query compiled once per shape of request (CompiledPages), which
+    applies the same filters to marker values: `parameters()` gives the request's values,
+    `apply()` the filtered rows for them."""
+
     aar = django_filters.NumberFilter(
         label=_("Year"), method="filter_year", min_value=1900, max_value=2200
     )
@@ -34,9 +39,12 @@ class ArchiveFilter(django_filters.FilterSet):
         label=_("Order"), choices=ORDER_CHOICES, method="keep", empty_label=None
     )
     date_field = "start"
+    ORDER = "rekkefolge"
 
     def filter_year(self, queryset, name, value):
-        start, end = year_range(int(value))
+        return self.in_range(queryset, *year_range(int(value)))
+
+    def in_range(self, queryset, start, end):
         return queryset.filter(**{f"{self.date_field}__gte": start, f"{self.date_field}__lt": end})
 
     def keep(self, queryset, name, value):
@@ -52,16 +60,47 @@ class ArchiveFilter(django_filters.FilterSet):
             cls._form_class = super().get_form_class()
         return cls._form_class
 
-    @property
-    def newest_first(self) -> bool:
-        return self.form.cleaned_data.get("rekkefolge") != "eldste"
+    @classmethod
+    def given(cls, data) -> bool:
+        """Whether the query string names any of the filters (else there is nothing to check)."""
+        return any(name in data for name in cls.base_filters)
 
     @property
-    def form_key(self) -> str:
-        """The values the form was given, cursors left out: with the language and the menus'
-        contents, the whole rendered form follows from them (its errors included), so it is
-        cached under this key (templates/meetings/meeting_list.html)."""
-        return urlencode([(name, self.form[name].value() or "") for name in self.form.fields])
+    def newest_first(self) -> bool:
+        return self.form.cleaned_data.get(self.ORDER) != "eldste"
+
+    def parameters(self) -> dict:
+        """The filters chosen (the form valid), as the plain values they put in the SQL: a
+        body as its id, a year as the moments it begins and ends."""
+        values = {}
+        for name, value in self.form.cleaned_data.items():
+            if name == self.ORDER or value in django_filters.constants.EMPTY_VALUES:
+                continue
+            if name == "aar":
+                values["aar_start"], values["aar_end"] = year_range(int(value))
+            else:
+                values[name] = getattr(value, "pk", value)
+        return values
+
+    @classmethod
+    def apply(cls, queryset, **parameters):
+        """`queryset` filtered by the filters of `parameters` (as parameters() gives them, or
+        markers in their place): each filter's own filter() or method, as for `.qs`."""
+        filterset = cls(queryset=queryset)  # unbound: its filters, bound to it, not a form
+        if "aar_start" in parameters:
+            start, end = parameters.pop("aar_start"), parameters.pop("aar_end")
+            queryset = filterset.in_range(queryset, start, end)
+        for name, value in parameters.items():
+            queryset = filterset.filters[name].filter(queryset, value)
+        return queryset
+
+
+def form_key(filter_class: type[ArchiveFilter], data) -> str:
+    """The values the form is given, cursors left out: with the language and the menus'
+    contents, the whole rendered form follows from them (its errors included), so it is
+    cached under this key (templates/meetings/meeting_list.html). As the form reads them: the
+    last value of a parameter given twice."""
+    return urlencode([(name, data.get(name, "")) for name in filter_class.base_filters])
 
 
 class MeetingFilter(ArchiveFilter):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.db.models import (
@@ -20,6 +21,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
 )
 from django.db.models.expressions import RawSQL
@@ -28,6 +30,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -37,10 +40,10 @@ from cooperation.models import Body, MandateVersion, Membership
 
 from ..compiled import Compiled, day_marker, moment_marker, number_marker, text_marker
 from ..documents import MinutesDocument, NoticeDocument
-from ..filters import DecisionFilter, MeetingFilter
+from ..filters import DecisionFilter, MeetingFilter, form_key
 from ..models import UNDER_WAY, AgendaItem, Attendance, Meeting
 from ..page_cache import cached_part, stamp_key, total
-from ..pagination import BadCursor, Page, keyset_page
+from ..pagination import BadCursor, CompiledPages, Page
 
 HOME_UPCOMING = 10
 HOME_PUBLISHED = 10
@@ -109,45 +112,49 @@ def home(request: HttpRequest) -> HttpResponse:
 HOME_PART = "meetings/home.html#meeting-lists"
 
 
-def archive_page(request: HttpRequest, filterset, *, date_field: str, stamps: tuple[str, ...]):
+def archive_page(request: HttpRequest, filter_class, pages: CompiledPages):
     """Filter and page an archive list; bad parameters become a message, never a 500.
 
-    The page's rows are dicts of the id, the date and the `stamps` only (archive_rows reads
-    and renders the rows themselves only when its cache does not have them)."""
-
-    def page_of(queryset, **cursors):
-        rows = queryset.values("pk", date_field, *stamps)
-        return keyset_page(rows, date_field=date_field, **cursors)
-
-    if not filterset.is_valid():
-        messages.error(request, _("Some of the filters were not understood and were ignored."))
-        return filterset, page_of(filterset.queryset, newest_first=True)
+    The page's rows are dicts of the id, the date and the stamps only (archive_rows reads and
+    renders the rows themselves only when its cache does not have them), read by `pages`'s
+    query for this shape of request. The filters are checked only when the query string
+    names one: the form itself is built only if its rendering is not kept."""
+    data = request.GET
+    filterset = SimpleLazyObject(lambda: filter_class(data))
+    values, newest_first = {}, True
+    if filter_class.given(data):
+        if not filterset.is_valid():
+            messages.error(request, _("Some of the filters were not understood and were ignored."))
+            return filterset, pages.page({}, newest_first=True)
+        values, newest_first = filterset.parameters(), filterset.newest_first
     try:
-        page = page_of(
-            filterset.qs,
-            newest_first=filterset.newest_first,
-            after=request.GET.get("etter", ""),
-            before=request.GET.get("for", ""),
+        page = pages.page(
+            values,
+            newest_first=newest_first,
+            after=data.get("etter", ""),
+            before=data.get("for", ""),
         )
     except BadCursor:
         messages.error(request, _("The page link was not understood; showing the first page."))
-        page = page_of(filterset.qs, newest_first=filterset.newest_first)
+        page = pages.page(values, newest_first=newest_first)
     return filterset, page
 
 
-def archive_rows(request: HttpRequest, part: str, page: Page, queryset) -> str:
+def archive_rows(
+    request: HttpRequest, part: str, page: Page, queryset: Callable[[], QuerySet]
+) -> str:
     """A list page's rows and pager, rendered once per process for these exact rows
     (docs/decisions/0011-list-caching.md). The key holds what `archive_page` read: the id,
     date and stamps (`modified` of the row and of the rows it names) of every row shown, with
     the query string (filters and cursor) and the cursors of the pages beside it. So a row
     saved, published, exempted, withdrawn or renamed, or a row coming or going, is a new key.
-    Only then are the rows read from `queryset` (the list's own, so a row withdrawn in between
-    drops out) and rendered: a second query."""
+    Only then are the rows read from `queryset()` (the list's own, so a row withdrawn in
+    between drops out) and rendered: a second query."""
     stamps = tuple(tuple(row.values()) for row in page.rows)
     key = stamp_key(part, request.get_full_path(), stamps, page.next_cursor, page.previous_cursor)
 
     def render_rows() -> str:
-        found = queryset.in_bulk([row["pk"] for row in page.rows])
+        found = queryset().in_bulk([row["pk"] for row in page.rows])
         rows = [found[row["pk"]] for row in page.rows if row["pk"] in found]
         context = {"page": dataclasses.replace(page, rows=rows)}
         return render_to_string(part, context, request=request)
@@ -155,44 +162,76 @@ def archive_rows(request: HttpRequest, part: str, page: Page, queryset) -> str:
     return cached_part(key, render_rows)
 
 
+MEETING_ROWS = ("pk", "start", "modified", "body__modified")
+MEETING_PAGES = CompiledPages(
+    lambda **filters: MeetingFilter.apply(Meeting.objects.public(), **filters).values(
+        *MEETING_ROWS
+    ),
+    date_field="start",
+)
+
+
 @require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """The archive of meetings, newest first, filtered by body and year."""
-    meetings = Meeting.objects.public()
-    filterset, page = archive_page(
-        request,
-        MeetingFilter(request.GET, queryset=meetings),
-        date_field="start",
-        stamps=("modified", "body__modified"),
-    )
+    filterset, page = archive_page(request, MeetingFilter, MEETING_PAGES)
     rows_html = archive_rows(
-        request, "meetings/meeting_list.html#rows", page, meetings.select_related("body")
+        request,
+        "meetings/meeting_list.html#rows",
+        page,
+        lambda: Meeting.objects.public().select_related("body"),
     )
     return render(
         request,
         "meetings/meeting_list.html",
-        {"filter": filterset, "page": page, "rows_html": rows_html},
+        {
+            "filter": filterset,
+            "form_key": form_key(MeetingFilter, request.GET),
+            "page": page,
+            "rows_html": rows_html,
+        },
     )
+
+
+DECISION_ROWS = (
+    "pk",
+    "meeting__start",
+    "modified",
+    "case__modified",
+    "meeting__modified",
+    "meeting__body__modified",
+)
+DECISION_PAGES = CompiledPages(
+    lambda **filters: DecisionFilter.apply(AgendaItem.objects.published(), **filters).values(
+        *DECISION_ROWS
+    ),
+    date_field="meeting__start",
+)
 
 
 @require_safe
 def decision_list(request: HttpRequest) -> HttpResponse:
     """The archive of treatments with published decisions."""
-    items = AgendaItem.objects.published()
-    filterset, page = archive_page(
+    filterset, page = archive_page(request, DecisionFilter, DECISION_PAGES)
+    rows_html = archive_rows(
         request,
-        DecisionFilter(request.GET, queryset=items),
-        date_field="meeting__start",
-        stamps=("modified", "case__modified", "meeting__modified", "meeting__body__modified"),
+        "meetings/decision_list.html#rows",
+        page,
+        lambda: (
+            AgendaItem.objects.published()
+            .select_related("meeting__body", "case")
+            .defer(*(f"case__{name}" for name in CASE_TEXTS))
+        ),
     )
-    rows = items.select_related("meeting__body", "case").defer(
-        *(f"case__{name}" for name in CASE_TEXTS)
-    )
-    rows_html = archive_rows(request, "meetings/decision_list.html#rows", page, rows)
     return render(
         request,
         "meetings/decision_list.html",
-        {"filter": filterset, "page": page, "rows_html": rows_html},
+        {
+            "filter": filterset,
+            "form_key": form_key(DecisionFilter, request.GET),
+            "page": page,
+            "rows_html": rows_html,
+        },
     )
 
 

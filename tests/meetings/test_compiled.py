@@ -1,27 +1,38 @@
 """Queries compiled once per process (meetings/compiled.py) give what the ORM gives."""
 
 import datetime
+import itertools
+from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 
 from cases.models import Case
 from meetings.compiled import Compiled, number_marker
+from meetings.filters import DecisionFilter, MeetingFilter
 from meetings.models import UNDER_WAY, Meeting
+from meetings.pagination import CompiledPages, keyset_page
 from meetings.views.public import (
     BODY_KEY,
     CASE_KEY,
+    DECISION_PAGES,
+    DECISION_ROWS,
     MEETING_KEY,
+    MEETING_PAGES,
+    MEETING_ROWS,
     PUBLISHED_STAMPS,
     UPCOMING_STAMPS,
 )
 from tests.factories import (
     OSLO,
     bring_to,
+    make_body,
     make_case,
     make_item,
     make_meeting,
     make_membership,
+    make_organisation,
     make_person,
 )
 
@@ -110,3 +121,107 @@ def test_the_meeting_key_compiled_gives_what_the_orm_gives(now):
     for pk in [*Meeting.objects.values_list("pk", flat=True), 0, 2**40]:
         assert MEETING_KEY.rows(pk=pk) == list(MEETING_KEY.build(pk=pk))
     assert len(MEETING_KEY.rows(pk=Meeting.objects.first().pk)) == 1
+
+
+# The archive lists: one compiled query per shape of request (pagination.CompiledPages).
+
+
+@pytest.fixture
+def archive(coop_a, body_x, secretary_a):
+    """Published meetings of two bodies over two years, several on the same day (ties on the
+    date), with items of two kinds and outcomes; body_x has a member from an organisation."""
+    other = make_body(coop_a, name="Representantskapet")
+    oslo = make_organisation(coop_a, name="Oslo kommune")
+    make_membership(body_x, make_person(coop_a, name="Kari Nordmann"), on_behalf_of=oslo)
+    for n in range(14):
+        body = body_x if n % 3 else other
+        start = datetime.datetime(2021 + n % 2, 3, 1 + n // 4, 10, tzinfo=OSLO)
+        meeting = make_meeting(body, start=start)
+        make_item(meeting, title=f"Sak {n}", decision="Vedtatt.", outcome="adopted")
+        make_item(meeting, title=f"Orientering {n}", kind="orientation", outcome="noted")
+        bring_to(meeting, State.PUBLISHED, secretary_a)
+    return {
+        "organ": body_x.pk,
+        "aar": 2022,
+        "type": "decision",
+        "utfall": "adopted",
+        "organisasjon": oslo.pk,
+    }
+
+
+def shapes(names):
+    """Every combination of the given filters."""
+    return [dict(c) for r in range(len(names) + 1) for c in itertools.combinations(names, r)]
+
+
+@pytest.mark.parametrize(
+    ("pages", "filter_class", "rows"),
+    [
+        (MEETING_PAGES, MeetingFilter, MEETING_ROWS),
+        (DECISION_PAGES, DecisionFilter, DECISION_ROWS),
+    ],
+    ids=["meetings", "decisions"],
+)
+def test_every_shape_of_an_archive_page_gives_what_the_orm_gives(
+    archive, pages, filter_class, rows
+):
+    small = CompiledPages(pages.build, date_field=pages.date_field, size=3)
+    names = [name for name in archive if name in filter_class.base_filters]
+    compared = 0
+    for chosen in shapes([(name, archive[name]) for name in names]):
+        for order in ("nyeste", "eldste"):
+            filterset = filter_class(QueryDict(urlencode({**chosen, "rekkefolge": order})))
+            assert filterset.is_valid(), filterset.errors
+            newest_first = filterset.newest_first
+
+            def expected(filterset=filterset, newest_first=newest_first, **cursor):
+                queryset = filterset.qs.values(*rows)
+                return keyset_page(
+                    queryset,
+                    date_field=pages.date_field,
+                    newest_first=newest_first,
+                    size=3,
+                    **cursor,
+                )
+
+            first = expected()
+            assert small.page(filterset.parameters(), newest_first=newest_first) == first
+            if first.next_cursor:
+                cursor = {"after": first.next_cursor}
+                assert small.page(
+                    filterset.parameters(), newest_first=newest_first, **cursor
+                ) == expected(**cursor)
+                after = expected(**cursor)
+                back = {"before": after.previous_cursor}
+                assert (
+                    small.page(filterset.parameters(), newest_first=newest_first, **back)
+                    == expected(**back)
+                    == first
+                )
+                compared += 1
+    # Each filter alone (and none) leaves more than a page, in both orders.
+    assert compared >= 2 * (len(names) + 1)
+
+
+def test_a_year_is_its_two_moments_and_a_body_its_id(archive, body_x):
+    filterset = MeetingFilter(QueryDict(f"organ={body_x.pk}&aar=2022&rekkefolge=eldste"))
+    assert filterset.is_valid()
+    assert filterset.parameters() == {
+        "organ": body_x.pk,
+        "aar_start": datetime.datetime(2022, 1, 1, tzinfo=timezone.get_current_timezone()),
+        "aar_end": datetime.datetime(2023, 1, 1, tzinfo=timezone.get_current_timezone()),
+    }
+    assert not filterset.newest_first
+
+
+def test_an_archive_page_without_filters_builds_no_form(client, archive, monkeypatch):
+    # The form is kept for a minute: the first request renders it, the next need no form.
+    cursor = client.get("/moter/").context["page"].next_cursor
+    built = []
+    monkeypatch.setattr(MeetingFilter, "__init__", lambda *args, **kwargs: built.append(args))
+    assert client.get("/moter/").status_code == 200
+    assert client.get(f"/moter/?etter={cursor}").status_code == 200
+    assert built == []
+    # A filter named is checked, by the form.
+    monkeypatch.undo()
+    assert "ble ikke forstått" in client.get("/moter/?aar=tjue").text
