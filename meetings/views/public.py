@@ -94,9 +94,13 @@ def home(request: HttpRequest) -> HttpResponse:
             },
         )
 
-    bodies = (
-        Body.objects.active().select_related("cooperation").order_by("cooperation__name", "name")
-    )
+    def bodies():  # the template calls it only when its kept rendering has expired
+        return (
+            Body.objects.active()
+            .select_related("cooperation")
+            .order_by("cooperation__name", "name")
+        )
+
     return render(
         request,
         "meetings/home.html",
