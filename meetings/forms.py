@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseKind
 from cases.richtext import as_plain_text_if_lossless, sanitise
+from cooperation import widgets as python_rendered
 from cooperation.models import Body, Cooperation, Person
 
 from .models import AgendaItem, Attendance, FollowUp, Meeting
@@ -373,7 +374,13 @@ class AttendanceForm(forms.ModelForm):
         model = Attendance
         fields = ["role", "substitute_for", "is_chair", "left_during"]
         field_classes = {"left_during": IdsChoiceField}
-        widgets = {"left_during": forms.CheckboxSelectMultiple}
+        # Drawn on every row of the roster: written in Python, as Django's templates would
+        # write them (cooperation/widgets.py).
+        widgets = {
+            "role": python_rendered.Select,
+            "substitute_for": python_rendered.Select,
+            "left_during": python_rendered.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args, meeting: Meeting, choices: dict, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -406,7 +413,39 @@ class AttendanceForm(forms.ModelForm):
         pass
 
 
+class RosterRowField(forms.ModelChoiceField):
+    """A row's hidden id, found among the rows the formset has read: Django's own field asks
+    the database once per row (20 queries for a roster of 20). An id not on this roster is
+    not a valid choice."""
+
+    def __init__(self, rows: dict, **kwargs) -> None:
+        super().__init__(Attendance.objects.none(), **kwargs)
+        self.rows = rows
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.rows[int(value)]
+        except (KeyError, TypeError, ValueError):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
 class BaseAttendanceFormSet(forms.BaseModelFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        field = form.fields[self._pk_field.name]
+        form.fields[self._pk_field.name] = RosterRowField(
+            self._rows(), initial=field.initial, required=False, widget=field.widget
+        )
+
+    def _rows(self) -> dict:
+        if not hasattr(self, "_rows_by_pk"):
+            self._rows_by_pk = {row.pk: row for row in self.get_queryset()}
+        return self._rows_by_pk
+
     def clean(self) -> None:
         super().clean()
         chairs = [f for f in self.forms if f.cleaned_data.get("is_chair")]
@@ -423,12 +462,20 @@ class AttendeeAddForm(forms.Form):
     """Add someone to the roster: a person in the register, or a guest by name."""
 
     person = forms.ModelChoiceField(
-        label=_("Person"), queryset=Person.objects.none(), required=False
+        label=_("Person"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=python_rendered.Select,
     )
     name = forms.CharField(label=_("…or the name of a guest"), max_length=200, required=False)
-    role = forms.ChoiceField(label=_("Attendance"), choices=Attendance.Role.choices)
+    role = forms.ChoiceField(
+        label=_("Attendance"), choices=Attendance.Role.choices, widget=python_rendered.Select
+    )
     substitute_for = forms.ModelChoiceField(
-        label=_("substitute for"), queryset=Person.objects.none(), required=False
+        label=_("substitute for"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=python_rendered.Select,
     )
 
     def __init__(self, *args, meeting: Meeting, **kwargs) -> None:

@@ -177,6 +177,48 @@ def test_the_roster_page_costs_the_same_queries_for_3_and_30_members(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("members", [3, 30])
+def test_saving_the_roster_costs_the_same_queries_for_3_and_30_members(
+    as_secretary, called, coop_a, django_assert_num_queries, members
+):
+    for n in range(members):
+        make_membership(
+            called.body, make_person(coop_a, name=f"Medlem {n}"), start=datetime.date(2020, 1, 1)
+        )
+    as_secretary.get(f"/sekretariat/moter/{called.pk}/fremmote/")
+    left = called.items.get(title="Ansettelse")
+    # The rows' ids are found among the rows read (Django's own field asks once per row):
+    # post_rows reading the roster to post it; session, user, staff check, meeting, roster
+    # exists?, people menu, items menu, roster, left_during prefetch, the items left during;
+    # the save of the one changed row (savepoint, the meeting locked, chairs, the row, its
+    # items left during read and added, release).
+    with django_assert_num_queries(18):
+        response = post_rows(as_secretary, called, {"Nina Mosseby": {"left_during": left.pk}})
+    assert response.status_code == 302
+    assert list(roster(called)["Nina Mosseby"].left_during.all()) == [left]
+
+
+@pytest.mark.django_db
+def test_a_row_of_another_meetings_roster_is_refused(as_secretary, called, body_x, secretary_a):
+    other = bring_to(make_meeting(body_x), State.NOTICE_SENT, secretary_a)
+    as_secretary.get(f"/sekretariat/moter/{other.pk}/fremmote/")
+    as_secretary.get(f"/sekretariat/moter/{called.pk}/fremmote/")
+    theirs = other.attendances.first()
+    data = {
+        "form-TOTAL_FORMS": 1,
+        "form-INITIAL_FORMS": 1,
+        "form-0-id": theirs.pk,
+        "form-0-role": "apologies",
+    }
+    for forged in (theirs.pk, 2**70, "x"):
+        data["form-0-id"] = forged
+        response = as_secretary.post(f"/sekretariat/moter/{called.pk}/fremmote/", data)
+        assert response.status_code == 422
+    theirs.refresh_from_db()
+    assert theirs.role != Attendance.Role.APOLOGIES
+
+
+@pytest.mark.django_db
 def test_another_cooperations_secretary_cannot_see_the_roster_or_the_case(
     client, called, secretary_b, coop_a
 ):

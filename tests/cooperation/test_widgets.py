@@ -1,0 +1,67 @@
+"""Our Python-rendered widgets write what Django's widget templates write."""
+
+import pytest
+from django import forms
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from cooperation import widgets
+
+CHOICES = [
+    ("", "---------"),
+    (1, "Kari Nordmann"),
+    (2, 'Ola "O\'Brien" <Ås> & Co'),
+    ("3", gettext_lazy("Chair")),
+    (4, mark_safe("<b>trygg</b>")),
+]
+GROUPED = [
+    ("Innlandet", [(10, "Hamar"), (11, "Gjøvik & Lillehammer")]),
+    (12, "Uten gruppe"),
+    ("Tom <gruppe>", []),
+]
+ATTRS = [
+    None,
+    {"id": "id_form-0-substitute_for"},
+    {"id": "x<y", "class": "wide", "required": True, "disabled": False, "data-n": 3},
+    {"class": ""},
+]
+
+
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, []], ids=["flat", "grouped", "empty"])
+@pytest.mark.parametrize("value", [None, "", 1, "2", 4, 11, "nothing"])
+def test_the_menu_is_django_s_own(choices, value, attrs):
+    ours = widgets.Select(choices=choices).render("form-0-person", value, attrs)
+    django = forms.Select(choices=choices).render("form-0-person", value, attrs)
+    assert ours == django
+
+
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, []], ids=["flat", "grouped", "empty"])
+@pytest.mark.parametrize("value", [None, [], [1], ["2", 4], [10, 12], ["nothing"]])
+def test_the_checkboxes_are_django_s_own(choices, value, attrs):
+    ours = widgets.CheckboxSelectMultiple(choices=choices).render("left", value, attrs)
+    django = forms.CheckboxSelectMultiple(choices=choices).render("left", value, attrs)
+    assert ours == django
+
+
+def test_a_bound_field_renders_the_same_with_its_id_and_errors():
+    class Row(forms.Form):
+        role = forms.ChoiceField(choices=[("member", "Member"), ("guest", "Guest")])
+        left = forms.MultipleChoiceField(
+            choices=[(1, "Sak 1/24"), (2, "Sak 2/24")], widget=forms.CheckboxSelectMultiple
+        )
+
+    class Ours(Row):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["role"].widget = widgets.Select(choices=self.fields["role"].choices)
+            self.fields["left"].widget = widgets.CheckboxSelectMultiple(
+                choices=self.fields["left"].choices
+            )
+
+    for data in ({"role": "guest", "left": ["2"]}, {"role": "other"}, None):
+        ours, django = Ours(data, prefix="form-3"), Row(data, prefix="form-3")
+        assert str(ours["role"]) == str(django["role"])
+        assert str(ours["left"]) == str(django["left"])
+        assert [str(box) for box in ours["left"]] == [str(box) for box in django["left"]]
