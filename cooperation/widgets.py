@@ -75,6 +75,10 @@ class Select(PythonRendered, forms.Select):
         return "".join(parts)
 
 
+class SelectMultiple(Select, forms.SelectMultiple):
+    """select.html, as for Select (the `multiple` attribute is among the widget's attrs)."""
+
+
 class CheckboxSelectMultiple(PythonRendered, forms.CheckboxSelectMultiple):
     def html(self, widget: dict) -> str:
         # multiple_input.html, with input_option.html for each checkbox.

@@ -39,6 +39,15 @@ def test_the_menu_is_django_s_own(choices, value, attrs):
 @pytest.mark.parametrize("attrs", ATTRS)
 @pytest.mark.parametrize("choices", [CHOICES, GROUPED, []], ids=["flat", "grouped", "empty"])
 @pytest.mark.parametrize("value", [None, [], [1], ["2", 4], [10, 12], ["nothing"]])
+def test_the_multiple_menu_is_django_s_own(choices, value, attrs):
+    ours = widgets.SelectMultiple(choices=choices).render("references", value, attrs)
+    django = forms.SelectMultiple(choices=choices).render("references", value, attrs)
+    assert ours == django
+
+
+@pytest.mark.parametrize("attrs", ATTRS)
+@pytest.mark.parametrize("choices", [CHOICES, GROUPED, []], ids=["flat", "grouped", "empty"])
+@pytest.mark.parametrize("value", [None, [], [1], ["2", 4], [10, 12], ["nothing"]])
 def test_the_checkboxes_are_django_s_own(choices, value, attrs):
     ours = widgets.CheckboxSelectMultiple(choices=choices).render("left", value, attrs)
     django = forms.CheckboxSelectMultiple(choices=choices).render("left", value, attrs)
