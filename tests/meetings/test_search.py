@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Value
 from django.template.defaultfilters import date as date_filter
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone, translation
@@ -104,6 +103,46 @@ def test_an_item_number_finds_that_item_first(client, demo, q):
     assert "Sak 48/20" in response.text
     # After it, the texts that mention it: sak 33/20 and 35/20 are quoted "i sak 48/20".
     assert {"Sak 33/20", "Sak 35/20"} <= {h.number_label for h in response.context["results"].hits}
+
+
+@pytest.mark.postgres
+def test_a_number_quoted_by_many_texts_is_ranked_among_its_newest_mentions(
+    client, body_x, secretary, monkeypatch
+):
+    # The numbered item first; then, of the texts that quote it, only the NEWEST newest are
+    # ranked (ranking all read every one's vector), and the page says so.
+    monkeypatch.setattr(search_module, "NEWEST", 3)
+    search_module._number_page_statement.cache_clear()
+    dated_meetings(
+        body_x,
+        secretary,
+        {
+            2019: {"title": "Oppfølging av sak 04/20", "decision": "Sak 04/20 følges opp."},
+            2020: {"title": "Budsjett", "minutes_text": "Jf. sak 04/20."},
+            2021: {"title": "Orienteringer 2021", "minutes_text": "Jf. sak 04/20."},
+            2022: {"title": "Orienteringer 2022", "minutes_text": "Jf. sak 04/20."},
+            2023: {"title": "Orienteringer 2023", "minutes_text": "Jf. sak 04/20."},
+        },
+    )
+    numbered = AgendaItem.objects.get(title="Budsjett")
+    AgendaItem.objects.filter(pk=numbered.pk).update(year=2020, sequence=4)
+    index_meeting(numbered.meeting)
+    try:
+        response = search(client, "sak 04/20")
+        hits = response.context["results"].hits
+        assert hits[0].exact and hits[0].title == "Budsjett"
+        # The 2019 title quotes it too, but it is not among the three newest quotes.
+        assert [hit.title for hit in hits[1:]] == [
+            "Orienteringer 2023",
+            "Orienteringer 2022",
+            "Orienteringer 2021",
+        ]
+        assert response.context["results"].newest_only
+        # Newest first goes through every one.
+        by_date = search(client, "sak 04/20", sortering="dato").context["results"].hits
+        assert len(by_date) == 5 and by_date[0].exact
+    finally:
+        search_module._number_page_statement.cache_clear()
 
 
 def test_a_case_reference_finds_that_case_document_first(client, demo):
@@ -480,16 +519,13 @@ def test_the_queries_compiled_once_are_the_orm_queries_with_the_requests_values(
             assert sorted(rows, key=itemgetter("id")) == sorted(expected, key=itemgetter("id"))
             # Only what the page shows or links with: not the texts themselves.
             assert set(rows[0]) == {*search_module.SHOWN, "marked_title", "marked_excerpt"}
-    # Query 1 for a number: exactly the page of `matching`, its SQL and its parameters.
+    # Query 1 for a number: exactly the page of `_number_page`, its SQL and its parameters.
     for q in ["48/20", "sak 7/2021", "2020/48"]:
         for order in ["rank", "date"]:
             for page in [1, 3]:
                 offset = (page - 1) * PAGE_SIZE
-                rows = (
-                    matching(q, order=order)
-                    .annotate(newest_only=Value(False))
-                    .values_list("pk", "newest_only")[offset : offset + PAGE_SIZE + 1]
-                )
+                number = search_module.parse_number(q)
+                rows = search_module._number_page(number, order)[offset : offset + PAGE_SIZE + 1]
                 sql, params = page_query(q, order=order, page=page)
                 expected_sql, expected_params = rows.query.sql_with_params()
                 assert sql == expected_sql
