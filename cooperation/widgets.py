@@ -13,8 +13,14 @@ seconds in the widget templates). These widgets take the context Django builds
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+def _shown(value) -> str:
+    # `{{ value }}`: localized (a number or a date as the language writes it), then escaped.
+    return conditional_escape(localize(value))
 
 
 def _attrs(attrs: dict) -> str:
@@ -32,14 +38,14 @@ def _input_option(option: dict) -> str:
     attrs = option["attrs"]
     value = option["value"]
     html = (
-        f'<input type="{conditional_escape(option["type"])}" '
-        f'name="{conditional_escape(option["name"])}"'
+        f'<input type="{_shown(option["type"])}" '
+        f'name="{_shown(option["name"])}"'
         + (f' value="{conditional_escape(value)}"' if value is not None else "")
         + f"{_attrs(attrs)}>\n"
     )
     if option["wrap_label"]:
-        label_for = f' for="{conditional_escape(attrs["id"])}"' if attrs.get("id") else ""
-        html = f"<label{label_for}>{html} {conditional_escape(option['label'])}</label>"
+        label_for = f' for="{_shown(attrs["id"])}"' if attrs.get("id") else ""
+        html = f"<label{label_for}>{html} {_shown(option['label'])}</label>"
     return html + "\n\n"
 
 
@@ -48,6 +54,8 @@ class PythonRendered:
     Python from the context Django made for it."""
 
     def _render(self, template_name, context, renderer=None) -> SafeString:
+        # Writes the class's own template (select.html or multiple_input.html): a widget given
+        # another template_name is not for these classes.
         if template_name != self.template_name:  # one option alone (a BoundWidget)
             return super()._render(template_name, context, renderer)
         # As the renderer, which strips what the template writes.
@@ -60,14 +68,14 @@ class PythonRendered:
 class Select(PythonRendered, forms.Select):
     def html(self, widget: dict) -> str:
         # select.html, with select_option.html (and its line end) for each option.
-        parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        parts = [f'<select name="{_shown(widget["name"])}"{_attrs(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{_shown(group_name)}">')
             for option in options:
                 parts.append(
                     f'\n  <option value="{conditional_escape(option["value"])}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                    f"{_attrs(option['attrs'])}>{_shown(option['label'])}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")
@@ -85,13 +93,13 @@ class CheckboxSelectMultiple(PythonRendered, forms.CheckboxSelectMultiple):
         attrs = widget["attrs"]
         parts = [
             "<div"
-            + (f' id="{conditional_escape(attrs["id"])}"' if attrs.get("id") else "")
-            + (f' class="{conditional_escape(attrs["class"])}"' if attrs.get("class") else "")
+            + (f' id="{_shown(attrs["id"])}"' if attrs.get("id") else "")
+            + (f' class="{_shown(attrs["class"])}"' if attrs.get("class") else "")
             + ">"
         ]
         for group, options, _index in widget["optgroups"]:
             if group:
-                parts.append(f"\n  <div><label>{conditional_escape(group)}</label>")
+                parts.append(f"\n  <div><label>{_shown(group)}</label>")
             for option in options:
                 parts.append(f"<div>\n    {_input_option(option)}</div>")
             if group:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from urllib.parse import urlencode
 
 import django_filters
@@ -98,9 +99,22 @@ class ArchiveFilter(django_filters.FilterSet):
 def form_key(filter_class: type[ArchiveFilter], data) -> str:
     """The values the form is given, cursors left out: with the language and the menus'
     contents, the whole rendered form follows from them (its errors included), so it is
-    cached under this key (templates/meetings/meeting_list.html). As the form reads them: the
-    last value of a parameter given twice."""
-    return urlencode([(name, data.get(name, "")) for name in filter_class.base_filters])
+    cached under this key (templates/meetings/meeting_list.html). Read as the form's own
+    widgets read them (the last value of a parameter given twice, each part of a widget of
+    several)."""
+    return urlencode(
+        [
+            (name, str(field.widget.value_from_datadict(data, {}, name) or ""))
+            for name, field in _form_fields(filter_class).items()
+        ]
+    )
+
+
+@functools.cache
+def _form_fields(filter_class: type[ArchiveFilter]) -> dict:
+    """The fields of the class's form (their widgets read a query string the same way every
+    time), made once per process."""
+    return filter_class(queryset=filter_class._meta.model.objects.none()).form.fields
 
 
 class MeetingFilter(ArchiveFilter):

@@ -479,14 +479,15 @@ def planned_for_its_words():
 def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, tuple | dict]:
     """SQL and parameters of query 1: rows (id, newest_only) of one page plus one.
 
-    A number, and everything on SQLite, pages through `matching`. Words on PostgreSQL go
-    through `_page_sql`: by relevance, the NEWEST newest matches are ranked (all of them when
-    there are no more); newest first is exact for every match (ADR 0008).
+    Everything on SQLite pages through `matching`; a number on PostgreSQL through
+    `_number_page`, words through `_page_sql`: by relevance, the NEWEST newest matches (a
+    number's: the texts that quote it) are ranked (all of them when there are no more);
+    newest first is exact for every match (ADR 0008).
     """
     offset = (page - 1) * PAGE_SIZE
     number = parse_number(query)
     if connection.vendor == "postgresql" and number:
-        # Compiled once per process (see `_compiled`): a number's page is `matching`'s.
+        # Compiled once per process (see `_compiled`): a number's page is `_number_page`'s.
         sql, params, marker = _number_page_statement(number.kind, order, offset)
         values = {
             marker.words: number.words,
@@ -519,7 +520,7 @@ def page_query(query: str, *, order: str = "rank", page: int = 1) -> tuple[str, 
 
 @functools.cache
 def _number_page_statement(kind: str, order: str, offset: int) -> tuple[str, tuple, Number]:
-    """Query 1 for a number on PostgreSQL (`matching`'s page), compiled once per process and
+    """Query 1 for a number on PostgreSQL (`_number_page`'s page), compiled once per process and
     shape (see `_compiled`): its SQL, its parameters with markers, and the marker number."""
     marker = Number(kind, year=32_123, sequence=2_123_456_789)
     rows = _number_page(marker, order)[offset : offset + PAGE_SIZE + 1]
@@ -648,9 +649,9 @@ LIMIT %(limit)s OFFSET %(offset)s"""
 
 def matching(query: str, *, order: str = "rank") -> models.QuerySet:
     """Every row that matches, in full order: exact number matches first, then by relevance
-    (`order="rank"`) or newest first (`order="date"`). The search pages through it for numbers
-    and on SQLite; for words on PostgreSQL `page_query` ranks a frequent query among its
-    newest matches instead (ADR 0008)."""
+    (`order="rank"`) or newest first (`order="date"`). The search pages through it on SQLite,
+    and for a number newest first; on PostgreSQL `page_query` ranks a frequent query (or a
+    number's quotes) among its newest matches instead (ADR 0008)."""
     number = parse_number(query)
     if connection.vendor == "postgresql":
         return _matching_postgresql(query, number, order)

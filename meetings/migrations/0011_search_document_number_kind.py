@@ -12,12 +12,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='searchdocument',
-            name='search_document_number',
-        ),
+        # The new index first: building it blocks writes only, and the old one, dropped last,
+        # locks the table only until the migration commits.
         migrations.AddIndex(
             model_name='searchdocument',
             index=models.Index(fields=['sequence', 'year', 'kind'], name='search_document_number_kind'),
+        ),
+        migrations.RemoveIndex(
+            model_name='searchdocument',
+            name='search_document_number',
         ),
     ]

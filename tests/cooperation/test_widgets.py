@@ -1,7 +1,11 @@
 """Our Python-rendered widgets write what Django's widget templates write."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django import forms
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -52,6 +56,23 @@ def test_the_checkboxes_are_django_s_own(choices, value, attrs):
     ours = widgets.CheckboxSelectMultiple(choices=choices).render("left", value, attrs)
     django = forms.CheckboxSelectMultiple(choices=choices).render("left", value, attrs)
     assert ours == django
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_labels_that_are_not_texts_are_written_as_the_language_writes_them(language):
+    # The templates localize what they show: "1,5" and "1. mai 2024" in Norwegian.
+    choices = [(1, Decimal("1.5")), (2, datetime.date(2024, 5, 1)), (Decimal("2.5"), [(3, 7)])]
+    attrs = {"id": Decimal("0.5"), "class": 1.25}
+    with translation.override(language):
+        for ours, django in [
+            (widgets.Select(choices=choices), forms.Select(choices=choices)),
+            (widgets.SelectMultiple(choices=choices), forms.SelectMultiple(choices=choices)),
+            (
+                widgets.CheckboxSelectMultiple(choices=choices),
+                forms.CheckboxSelectMultiple(choices=choices),
+            ),
+        ]:
+            assert ours.render("n", [2], attrs) == django.render("n", [2], attrs)
 
 
 def test_a_bound_field_renders_the_same_with_its_id_and_errors():
