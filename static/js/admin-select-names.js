@@ -12,7 +12,12 @@
       }
     });
   };
-  // After autocomplete.js, which draws the boxes when the document is ready.
+  // After autocomplete.js, which draws the boxes in a jQuery ready handler. jQuery runs those
+  // asynchronously, so under load they may run after the window's load event: name the boxes
+  // once the ready handlers have run (a task after them), and again at load.
+  if (window.django && window.django.jQuery) {
+    window.django.jQuery(() => setTimeout(() => nameBoxes(document), 0));
+  }
   window.addEventListener('load', () => nameBoxes(document));
   // A row added to an inline gets its boxes drawn by autocomplete.js first.
   document.addEventListener('formset:added', (event) => {
