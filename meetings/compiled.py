@@ -46,6 +46,19 @@ def day_marker(n: int) -> datetime.date:
     return MOMENT.date() + datetime.timedelta(days=n)
 
 
+def marker_for(value: Any, n: int) -> Any:
+    """The n-th marker of `value`'s type: a number, a text or a moment."""
+    if isinstance(value, bool):
+        raise TypeError("A compiled query takes no booleans (one that chooses SQL is a shape).")
+    if isinstance(value, int):
+        return number_marker(n)
+    if isinstance(value, str):
+        return text_marker(n)
+    if isinstance(value, datetime.datetime):
+        return moment_marker(n)
+    raise TypeError(f"A compiled query takes ints, texts and moments, not {type(value)}.")
+
+
 class Compiled:
     """`build(**markers)` (a `.values()` queryset) compiled at its first use in a process;
     `rows(**values)` runs it with the values in place of the markers.

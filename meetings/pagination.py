@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .compiled import Compiled, moment_marker, number_marker, text_marker
+from .compiled import Compiled, marker_for, moment_marker, number_marker
 
 PAGE_SIZE = 25
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -167,7 +167,7 @@ class CompiledPages:
         shape = (walk.descending, walk.cursor is not None, *sorted(given))
         compiled = self._shapes.get(shape)
         if compiled is None:
-            markers = {name: marker(value, n) for n, (name, value) in enumerate(given.items())}
+            markers = {name: marker_for(value, n) for n, (name, value) in enumerate(given.items())}
             if walk.cursor:
                 markers["cursor_at"] = moment_marker(len(markers))
                 markers["cursor_pk"] = number_marker(len(markers))
@@ -179,16 +179,3 @@ class CompiledPages:
 
             compiled = self._shapes[shape] = Compiled(build, **markers)
         return compiled
-
-
-def marker(value: Any, n: int) -> Any:
-    """The n-th marker of `value`'s type (compiled.py)."""
-    if isinstance(value, bool):
-        raise TypeError("A compiled page takes no booleans (a filter chosen is a shape).")
-    if isinstance(value, int):
-        return number_marker(n)
-    if isinstance(value, str):
-        return text_marker(n)
-    if isinstance(value, datetime.datetime):
-        return moment_marker(n)
-    raise TypeError(f"A compiled page takes ints, texts and moments, not {type(value)}.")

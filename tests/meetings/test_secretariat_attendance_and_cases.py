@@ -160,15 +160,21 @@ def test_attendance_is_not_recorded_for_a_planned_meeting(as_secretary, body_x):
     assert not meeting.attendances.exists()
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("members", [3, 30])
-def test_the_roster_page_costs_the_same_queries_for_3_and_30_members(
-    as_secretary, called, coop_a, django_assert_num_queries, members
-):
-    for n in range(members):
+@pytest.fixture(params=[3, 30], ids=lambda n: f"{n} members")
+def roster_of_many(request, called, coop_a):
+    """The called meeting's body with 3 or 30 more members."""
+    for n in range(request.param):
         make_membership(
             called.body, make_person(coop_a, name=f"Medlem {n}"), start=datetime.date(2020, 1, 1)
         )
+    return called
+
+
+@pytest.mark.django_db
+def test_the_roster_page_costs_the_same_queries_for_3_and_30_members(
+    as_secretary, roster_of_many, django_assert_num_queries
+):
+    called = roster_of_many
     as_secretary.get(f"/sekretariat/moter/{called.pk}/fremmote/")
     # session, user, staff check, meeting, roster exists?, people menu, items menu, roster,
     # left_during prefetch, people for the add form (2 menus), menu staff check
@@ -177,14 +183,10 @@ def test_the_roster_page_costs_the_same_queries_for_3_and_30_members(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("members", [3, 30])
 def test_saving_the_roster_costs_the_same_queries_for_3_and_30_members(
-    as_secretary, called, coop_a, django_assert_num_queries, members
+    as_secretary, roster_of_many, django_assert_num_queries
 ):
-    for n in range(members):
-        make_membership(
-            called.body, make_person(coop_a, name=f"Medlem {n}"), start=datetime.date(2020, 1, 1)
-        )
+    called = roster_of_many
     as_secretary.get(f"/sekretariat/moter/{called.pk}/fremmote/")
     left = called.items.get(title="Ansettelse")
     # The rows' ids are found among the rows read (Django's own field asks once per row):
