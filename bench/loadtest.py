@@ -18,9 +18,10 @@
    An error is any answer other than 2xx/3xx (the reads and searches all answer 200, the
    saves 200) or a socket error (connect, read, write, timeout after 30 s). Afterwards each
    saved item's version in the database must have grown by exactly the saves answered 200.
-4. **The PDF burst**: one task worker (`manage.py db_worker`, at nice 10, its process and
-   its scheduler autogroup, as the systemd unit of docs/operations.md runs it with Nice= and
-   CPUWeight=) beside gunicorn. The public reads at 16 connections
+4. **The PDF burst**: one task worker (`manage.py db_worker`) beside gunicorn, in a CPU
+   cgroup marked idle, as the systemd unit of docs/operations.md runs it with
+   `CPUWeight=idle` (`--worker-priority nice`: at nice 10, its process and its scheduler
+   autogroup, as earlier runs did). The public reads at 16 connections
    (the concurrency of the page targets) for 30 s without a burst; then 20 minutes PDFs
    are enqueued at once (`meetings.tasks.make_minutes_document` for 20 published meetings,
    their stored source hash cleared so each one really renders) and the same load runs
@@ -102,18 +103,42 @@ SEARCH_MIX = {
 
 
 class Worker:
-    """`manage.py db_worker` in its own process group, niced as in production; stopped with
-    the servers (it joins Server.running, so bench/run.py's handlers stop it too)."""
+    """`manage.py db_worker` in its own process group, at the priority production gives it;
+    stopped with the servers (it joins Server.running, so bench/run.py's handlers stop it too).
 
-    def __init__(self, env: dict, nice: int) -> None:
-        self.env, self.nice = env, nice
+    `cpu_weight` as systemd's `CPUWeight=` of the unit in docs/operations.md: the worker runs
+    in a CPU cgroup of its own with that weight (1–10,000, 100 being every other process's;
+    on cgroup v1 as `cpu.shares` scaled as systemd scales it), or "idle" (`cpu.idle`, the
+    cgroup's SCHED_IDLE: only the CPU no other process wants, preempted as soon as a web
+    worker or PostgreSQL wakes). Where no cgroup can be made (not root), or with
+    `cpu_weight=None`, the process and its scheduler autogroup are niced instead.
+    """
+
+    CGROUP_NAME = "cooperation-loadtest-worker"
+
+    def __init__(self, env: dict, nice: int, cpu_weight: str | None) -> None:
+        self.env, self.nice, self.cpu_weight = env, nice, cpu_weight
         self.proc: subprocess.Popen | None = None
         self.pidfile = RUN_DIR / "loadtest-worker.pid"
         self.logfile = RUN_DIR / "loadtest-worker.log"
+        self.cgroup: Path | None = None
+        self.autogroup_niced = False
 
     def start(self) -> None:
         RUN_DIR.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()
+        if self.cpu_weight:
+            self.cgroup = self._cgroup(self.cpu_weight)
+            if self.cgroup is None:
+                log(f"no CPU cgroup can be made here: the worker runs at nice {self.nice}")
+        procs = self.cgroup / "cgroup.procs" if self.cgroup else None
+
+        def before_exec() -> None:
+            if procs:  # in its cgroup before it runs a line of Python
+                procs.write_text(str(os.getpid()))
+            elif self.nice:
+                os.nice(self.nice)
+
         command = [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "1"]
         self.proc = subprocess.Popen(
             command,
@@ -122,25 +147,56 @@ class Worker:
             stdout=self.logfile.open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None,
+            preexec_fn=before_exec,
         )
         self.pidfile.write_text(str(self.proc.pid))
         Server.running.append(self)  # type: ignore[arg-type]
         # With the kernel's autogroup scheduling (on here: a new session is a new group),
         # a process's nice counts only against its own group: the worker at nice 10 in a
         # session of its own would still get as much CPU as the whole gunicorn. So the nice
-        # is given to its group as well, which is what systemd's CPUWeight= does for the unit.
+        # is given to its group as well. (A process in a cgroup of its own has no autogroup.)
         autogroup = Path(f"/proc/{self.proc.pid}/autogroup")
-        self.autogroup_niced = False
-        if self.nice and autogroup.exists():
+        if not self.cgroup and self.nice and autogroup.exists():
             with contextlib.suppress(OSError):
                 autogroup.write_text(str(self.nice))
                 self.autogroup_niced = True
 
+    @classmethod
+    def _cgroup(cls, weight: str) -> Path | None:
+        """A CPU cgroup of the worker's weight (cgroup v1's cpu controller or v2), or None."""
+        v1, v2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
+        roots = []
+        if (v1 / "cpu.shares").exists():
+            roots.append((v1, 1))
+        with contextlib.suppress(OSError):
+            if "cpu" in (v2 / "cgroup.subtree_control").read_text().split():
+                roots.append((v2, 2))
+        for root, version in roots:
+            group = root / cls.CGROUP_NAME
+            try:
+                group.mkdir(exist_ok=True)
+                idle = group / "cpu.idle"
+                if weight == "idle" or idle.exists():
+                    idle.write_text("1" if weight == "idle" else "0")
+                if weight != "idle" and version == 1:
+                    # systemd's mapping of CPUWeight= to cpu.shares
+                    (group / "cpu.shares").write_text(str(max(2, int(weight) * 1024 // 100)))
+                elif weight != "idle":
+                    (group / "cpu.weight").write_text(str(int(weight)))
+            except OSError:
+                with contextlib.suppress(OSError):
+                    group.rmdir()
+                continue
+            return group
+        return None
+
     @property
     def description(self) -> str:
+        command = "manage.py db_worker --no-reload --interval 1"
+        if self.cgroup:
+            return f"{command}, in a CPU cgroup of its own with CPUWeight={self.cpu_weight}"
         group = " (process and its autogroup)" if self.autogroup_niced else ""
-        return f"manage.py db_worker --no-reload --interval 1, nice {self.nice}{group}"
+        return f"{command}, nice {self.nice}{group}"
 
     def _stop_leftover(self) -> None:
         try:
@@ -167,6 +223,9 @@ class Worker:
         if self in Server.running:
             Server.running.remove(self)  # type: ignore[arg-type]
         self.pidfile.unlink(missing_ok=True)
+        if self.cgroup:  # empty now that the worker has gone
+            with contextlib.suppress(OSError):
+                self.cgroup.rmdir()
 
 
 # wrk
@@ -401,11 +460,15 @@ def queue_renders(rng, count: int) -> tuple[list, list[dict]]:
     them does. Their latest stored document's source hash is cleared first: a task renders
     only when the text changed (meetings/documents.py), and these must really render."""
     from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
 
     from meetings.documents import MinutesDocument
     from meetings.models import Meeting
     from meetings.tasks import make_minutes_document
 
+    # Renders an interrupted earlier run left in the queue would be taken first (oldest
+    # first) and lengthen this drain: this database is the load test's own.
+    DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).delete()
     published = list(
         Meeting.objects.with_published_minutes()
         .annotate(n=Count("items"))
@@ -473,7 +536,13 @@ def parse_args(argv):
     parser.add_argument("--probe-connections", type=int, default=16)
     parser.add_argument("--baseline-seconds", type=int, default=30)
     parser.add_argument("--burst-limit", type=int, default=480, help="longest wait for the drain")
-    parser.add_argument("--worker-nice", type=int, default=10)
+    parser.add_argument(
+        "--worker-cpu-weight",
+        default="1",
+        help="the task worker's CPU cgroup weight as systemd's CPUWeight= (1-10000 or idle); "
+        "0: no cgroup, niced by --worker-nice",
+    )
+    parser.add_argument("--worker-nice", type=int, default=10, help="without a cgroup")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--skip-mix", action="store_true")
     parser.add_argument("--skip-burst", action="store_true")
@@ -535,7 +604,8 @@ def main(argv: list[str] | None = None) -> int:
         "'%(m)s %(U)s %(s)s %(D)s'"
     }
     app = Server("loadtest-app", "cooperation.wsgi:application", free_port(), options, app_env)
-    worker = Worker(env, args.worker_nice)
+    weight = None if args.worker_cpu_weight == "0" else args.worker_cpu_weight
+    worker = Worker(env, args.worker_nice, weight)
     meter = CpuMeter(settings.DATABASES["default"]["NAME"])
     workdir = Path(tempfile.mkdtemp(prefix="loadtest-"))
     mix: dict = {}
@@ -598,8 +668,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  other load on the machine: {cpu['other_cores']} cores")
 
         if not args.skip_burst:
-            log(f"task worker: manage.py db_worker at nice {args.worker_nice}")
             worker.start()
+            log(f"task worker: {worker.description}")
             time.sleep(3)
             if worker.proc.poll() is not None:
                 raise RuntimeError(f"db_worker exited:\n{worker.logfile.read_text()[-2000:]}")

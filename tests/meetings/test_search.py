@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Value
 from django.template.defaultfilters import date as date_filter
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone, translation
@@ -21,6 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from cases.models import Case
+from cooperation.models import Body
 from meetings import search as search_module
 from meetings.demo import DRAFT_MARKER, EXEMPT_MARKER
 from meetings.models import AgendaItem
@@ -466,6 +468,70 @@ def test_excerpts_are_escaped_except_the_marks(client, body_x, secretary):
     assert "alert(&quot;x&quot;)" in response.text and "&amp; vedtak" in response.text
     assert "<b>ny</b>" not in response.text
     assert "<mark>Fiskeriplan</mark> &lt;b&gt;ny&lt;/b&gt;" in response.text
+
+
+# About 80 characters of minutes without any of the words searched for below.
+FILLER = "Representantskapet drøftet saken grundig og ba om mer kunnskap om økonomien. "
+
+
+@pytest.mark.postgres
+def test_a_word_far_into_a_long_text_is_marked_in_its_excerpt(client, body_x, secretary):
+    text = FILLER * 60 + "Havneplanen for Tromsø ble vedtatt. " + FILLER * 60
+    published_meeting(body_x, secretary, [{"title": "Orienteringer", "minutes_text": text}])
+
+    hit = search(client, "havneplanen").context["results"].hits[0]
+
+    assert "<mark>Havneplanen</mark> for Tromsø ble vedtatt." in hit.excerpt
+    assert len(unmarked(hit.excerpt)) < 400
+
+
+def part_around(text: str, query: str) -> str:
+    """The part of `text` an excerpt for `query` is made from (`AroundTheWords`)."""
+    tsquery = SearchQuery(query, config=search_module.CONFIG, search_type="websearch")
+    return (
+        Body.objects.annotate(part=search_module.AroundTheWords(Value(text), tsquery))
+        .values_list("part", flat=True)
+        .first()
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("text", "query", "has", "starts_the_text"),
+    [
+        # Far into the text: from a whole word before it to a whole word after it.
+        (
+            FILLER * 60 + "Havneplanen ble vedtatt. " + FILLER * 60,
+            "havneplanen",
+            "Havneplanen",
+            False,
+        ),
+        # Two words far apart: from before the first to after the second.
+        (
+            FILLER * 30 + "havn " + FILLER * 10 + "Tromsø " + FILLER * 30,
+            "havn tromsø",
+            "Tromsø",
+            False,
+        ),
+        # A word left out is not looked for ("tog" opens the text, "buss" is far into it).
+        ("tog " + FILLER * 60 + "buss " + FILLER * 30, "buss -tog", "buss", False),
+        # Not in the text (the title matched): the opening.
+        (FILLER * 60, "havneplanen", FILLER.split()[0], True),
+        # A short text whole.
+        (FILLER * 5 + "havneplanen", "havneplanen", "havneplanen", True),
+    ],
+)
+def test_an_excerpt_is_made_from_the_part_of_the_text_where_the_words_are(
+    body_x, text, query, has, starts_the_text
+):
+    part = part_around(text, query)
+
+    assert has in part
+    assert len(part) <= search_module.AroundTheWords.WINDOW
+    assert text.startswith(part) == starts_the_text
+    words = text.split()
+    assert part.split()[0] in words and part.split()[-1] in words  # no word cut in two
+    assert part.strip() in " ".join(words)
 
 
 def test_more_results_are_a_link_to_the_next_page(client, body_x, secretary):
