@@ -105,7 +105,7 @@ bench-quick: bench-deps
 # The bounded load test (issue 8, bench/README.md "Load test"): the quick dataset in a database
 # of its own, gunicorn with the production settings, 200 connections of public reads, search
 # and minutes saves for 5 minutes with wrk, then a burst of 20 PDF renders drained by one task
-# worker. Results in bench/results/loadtest/. Stopped by `timeout` at 18 minutes.
+# worker. Results in bench/results/loadtest/. Stopped by `timeout` at 21 minutes.
 LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cooperation_loadtest
 LOADTEST_ARGS ?=
 
@@ -117,7 +117,7 @@ RESTORE_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cooperation_rest
 .PHONY: loadtest restore-test
 
 loadtest: bench-deps
-	timeout --signal=TERM --kill-after=30s 18m \
+	timeout --signal=TERM --kill-after=30s 21m \
 	  $(PY) -m bench.loadtest --database-url "$(LOADTEST_DATABASE_URL)" $(LOADTEST_ARGS)
 
 restore-test: setup

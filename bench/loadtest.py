@@ -31,7 +31,7 @@
    status is 1 when there was any error or a render failed (the latency verdicts are
    reported, not enforced: the machines are shared).
 
-Bounded: `make loadtest` runs under `timeout 18m`; every wrk run has its own limit; the
+Bounded: `make loadtest` runs under `timeout 21m`; every wrk run has its own limit; the
 servers and the worker are stopped on every exit (bench/run.py's handlers).
 """
 
@@ -535,7 +535,7 @@ def parse_args(argv):
     parser.add_argument("--renders", type=int, default=20, help="PDFs in the burst")
     parser.add_argument("--probe-connections", type=int, default=16)
     parser.add_argument("--baseline-seconds", type=int, default=30)
-    parser.add_argument("--burst-limit", type=int, default=480, help="longest wait for the drain")
+    parser.add_argument("--burst-limit", type=int, default=600, help="longest wait for the drain")
     parser.add_argument(
         "--worker-cpu-weight",
         default="1",
