@@ -717,8 +717,7 @@ class AroundTheWords(Func):
     WINDOW characters. A word occurs where its lexeme begins a word of the text, as written or
     capitalised (the Norwegian stemmer only takes endings off, so a lexeme begins the words it
     stems from); the lexemes are read from the query's tree, which leaves out the words after
-    "-". A text without any (the match was in the title) gives its opening; a short text is
-    taken whole. Only the cost changes: the same two fragments for a text of one occurrence.
+    "-". A short text is taken whole; a longer one without any of the words gives NULL.
     """
 
     BEFORE, AFTER, WINDOW = 200, 800, 2000
@@ -729,18 +728,28 @@ class AroundTheWords(Func):
     # looked for as written and capitalised. A part that does not start (end) the text loses
     # its first (last) word, which may be cut.
     SQL = r"""CASE WHEN octet_length({text}) <= {window} THEN {text} ELSE (
-  SELECT CASE WHEN w.stop > length(d.text) THEN p.part
+  SELECT CASE WHEN f.first IS NULL THEN NULL
+              WHEN w.stop > length(d.text) THEN p.part
               ELSE regexp_replace(p.part, '\s+\S*$', '') END
-  FROM (SELECT {text} AS text, {query} AS query) d
+  FROM (SELECT {text} AS text, {query} AS query OFFSET 0) d
   CROSS JOIN LATERAL (
-    SELECT coalesce(min(found.at), 1) AS first, coalesce(max(found.at), 1) AS last
-    FROM regexp_matches(querytree(d.query), '''((?:[^'']|'''')+)''', 'g') lexeme (m)
+    SELECT min(found.at) AS first, max(found.at) AS last
+    FROM (
+      SELECT DISTINCT m FROM regexp_matches(querytree(d.query), '''((?:[^'']|'''')+)''', 'g') m
+    ) lexeme (m)
     CROSS JOIN LATERAL (SELECT replace(m[1], '''''', '''') AS lexeme) l
     CROSS JOIN LATERAL (
       SELECT least(
         nullif(strpos(d.text, l.lexeme), 0),
         nullif(strpos(d.text, upper(left(l.lexeme, 1)) || substr(l.lexeme, 2)), 0)
       ) AS at
+    ) seen
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN seen.at = 1 OR substr(d.text, seen.at - 1, 1) !~ '[[:alnum:]]'
+        THEN seen.at
+        ELSE nullif(regexp_instr(d.text,
+          '\m' || regexp_replace(l.lexeme, '([^[:alnum:]])', '\\\1', 'g'), 1, 1, 0, 'i'), 0)
+      END AS at
     ) found
   ) f
   CROSS JOIN LATERAL (SELECT greatest(1, f.first - {before}) AS start) s
@@ -767,19 +776,82 @@ class AroundTheWords(Func):
         return sql, (*text_params, *text_params, *text_params, *query_params)
 
 
+class Excerpt(Func):
+    """PostgreSQL: a text's excerpt, ts_headline's marked fragments (`options`), made from the
+    part of the text where the query's words are (`AroundTheWords`).
+
+    From the whole text when the part is the whole text, or when the words marked in the
+    part's excerpt do not match the query by themselves (the part held no match: a word
+    found where it begins a longer one, two words or a phrase's words first found apart);
+    from the opening when the text has none of the words (the title or the number matched).
+    """
+
+    output_field = models.TextField()
+
+    def __init__(self, text, query, **options):
+        super().__init__(text, query)
+        self.options = options
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text, query = self.get_source_expressions()
+
+        def compiled(expression):
+            return compiler.compile(expression)
+
+        def headline(sql):
+            raw = RawSQL(sql, (), output_field=models.TextField())
+            return compiled(SearchHeadline(raw, query, **self.options))
+
+        query_sql, query_params = compiled(query)
+        text_sql, text_params = compiled(text)
+        around_sql, around_params = compiled(AroundTheWords(text, query))
+        opening_sql, opening_params = headline(f"left(p.text, {AroundTheWords.AFTER})")
+        whole_sql, whole_params = headline("e.text")
+        part_sql, part_params = headline("p.part")
+        start, stop = ord(START), ord(STOP)
+        marked = (
+            "(SELECT string_agg(m[1], ' ') FROM regexp_matches(e.excerpt, "
+            f"chr({start}) || '([^' || chr({stop}) || ']*)' || chr({stop}), 'g') m)"
+        )
+        # OFFSET 0: each computed once, not written into each place that names it.
+        sql = f"""(SELECT CASE
+    WHEN e.part IS NULL THEN e.opening
+    WHEN e.whole OR to_tsvector('{CONFIG}'::regconfig, {marked}) @@ {query_sql}
+        THEN e.excerpt
+    ELSE {whole_sql} END
+  FROM (
+    SELECT p.text, p.part, p.whole, {part_sql} AS excerpt,
+           CASE WHEN p.part IS NULL THEN {opening_sql} END AS opening
+    FROM (SELECT {text_sql} AS text, {around_sql} AS part,
+                 octet_length({text_sql}) <= {AroundTheWords.WINDOW} AS whole OFFSET 0) p
+    OFFSET 0
+  ) e)"""
+        params = (
+            *query_params,
+            *whole_params,
+            *part_params,
+            *opening_params,
+            *text_params,
+            *around_params,
+            *text_params,
+        )
+        return sql, params
+
+
 def _shown_postgresql(pks: list[int], query: str | Number) -> models.QuerySet:
     """Query 2 on PostgreSQL: the shown rows, their title and excerpt marked by ts_headline
-    (the text columns themselves stay in the database), the excerpt made from the part of the
-    text where the words are (`AroundTheWords`)."""
+    (the text columns themselves stay in the database). The excerpt is made from the part of
+    the text where the words are (`Excerpt`)."""
     tsquery = _tsquery(query)
     marks = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
     text = Concat("decision", Value("\n\n"), "text", output_field=models.TextField())
+
     return (
         SearchDocument.objects.filter(pk__in=pks)
         .annotate(
             marked_title=SearchHeadline("title", tsquery, highlight_all=True, **marks),
-            marked_excerpt=SearchHeadline(
-                AroundTheWords(text, tsquery),
+            marked_excerpt=Excerpt(
+                text,
                 tsquery,
                 max_fragments=2,
                 max_words=20,

@@ -485,6 +485,21 @@ def test_a_word_far_into_a_long_text_is_marked_in_its_excerpt(client, body_x, se
     assert len(unmarked(hit.excerpt)) < 400
 
 
+@pytest.mark.postgres
+def test_a_phrase_whose_words_first_occur_apart_is_marked_where_it_occurs(
+    client, body_x, secretary
+):
+    # The part around the words' first occurrences holds no "administrativ gruppe": the
+    # excerpt is made from the whole text.
+    text = "Gruppe A. " + FILLER * 30 + "Administrativ. " + FILLER * 30
+    text += "Administrativ gruppe ble enige. " + FILLER * 5
+    published_meeting(body_x, secretary, [{"title": "Orienteringer", "minutes_text": text}])
+
+    hit = search(client, '"administrativ gruppe"').context["results"].hits[0]
+
+    assert "<mark>Administrativ</mark> <mark>gruppe</mark> ble enige." in hit.excerpt
+
+
 def part_around(text: str, query: str) -> str:
     """The part of `text` an excerpt for `query` is made from (`AroundTheWords`)."""
     tsquery = SearchQuery(query, config=search_module.CONFIG, search_type="websearch")
@@ -515,8 +530,6 @@ def part_around(text: str, query: str) -> str:
         ),
         # A word left out is not looked for ("tog" opens the text, "buss" is far into it).
         ("tog " + FILLER * 60 + "buss " + FILLER * 30, "buss -tog", "buss", False),
-        # Not in the text (the title matched): the opening.
-        (FILLER * 60, "havneplanen", FILLER.split()[0], True),
         # A short text whole.
         (FILLER * 5 + "havneplanen", "havneplanen", "havneplanen", True),
     ],
@@ -532,6 +545,13 @@ def test_an_excerpt_is_made_from_the_part_of_the_text_where_the_words_are(
     words = text.split()
     assert part.split()[0] in words and part.split()[-1] in words  # no word cut in two
     assert part.strip() in " ".join(words)
+
+
+@pytest.mark.postgres
+def test_a_long_text_without_the_words_has_no_part_to_make_an_excerpt_from(body_x):
+    # The title or the number matched: the excerpt is then made from the text's opening.
+    assert part_around(FILLER * 60, "havneplanen") is None
+    assert part_around(FILLER * 5, "havneplanen") == FILLER * 5  # short: whole
 
 
 def test_more_results_are_a_link_to_the_next_page(client, body_x, secretary):
