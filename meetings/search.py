@@ -714,19 +714,21 @@ class AroundTheWords(Func):
     query 2's time. The excerpt shows two fragments of at most 20 words around matches, so it
     is made from this part only: from BEFORE characters before the first occurrence of any of
     the query's words to AFTER characters after the last of their first occurrences, at most
-    WINDOW characters. A word occurs where its lexeme begins a word of the text, as written or
-    capitalised (the Norwegian stemmer only takes endings off, so a lexeme begins the words it
-    stems from); the lexemes are read from the query's tree, which leaves out the words after
-    "-". A short text is taken whole; a longer one without any of the words gives NULL.
+    WINDOW characters. A word occurs where its lexeme begins a word of the text (the
+    Norwegian stemmer only takes endings off, so a lexeme begins the words it stems from):
+    found with strpos as written and capitalised, and with a case-blind regular expression
+    when that first find is inside a word. The lexemes are read from the query's tree, which
+    leaves out the words after "-". A short text is taken whole; a longer one without any of
+    the words gives NULL. The part may still hold no match (`Excerpt` checks).
     """
 
     BEFORE, AFTER, WINDOW = 200, 800, 2000
     output_field = models.TextField()
 
     # {text} and {query} are the compiled expressions. A text of at most WINDOW bytes is
-    # taken whole. In the query's tree a lexeme is quoted, its own quotes doubled; a word is
-    # looked for as written and capitalised. A part that does not start (end) the text loses
-    # its first (last) word, which may be cut.
+    # taken whole. In the query's tree a lexeme is quoted, its own quotes doubled (each
+    # lexeme looked for once). A part that does not start (end) the text loses its first
+    # (last) word, which may be cut.
     SQL = r"""CASE WHEN octet_length({text}) <= {window} THEN {text} ELSE (
   SELECT CASE WHEN f.first IS NULL THEN NULL
               WHEN w.stop > length(d.text) THEN p.part

@@ -500,6 +500,18 @@ def test_a_phrase_whose_words_first_occur_apart_is_marked_where_it_occurs(
     assert "<mark>Administrativ</mark> <mark>gruppe</mark> ble enige." in hit.excerpt
 
 
+@pytest.mark.postgres
+def test_a_word_first_seen_inside_longer_words_is_marked_where_it_occurs(client, body_x, secretary):
+    # "kultur" is first inside "Fylkeskulturen", then begins "Kulturarven" (another word):
+    # neither is a match, so the excerpt is made from the whole text.
+    text = "Fylkeskulturen og Kulturarven. " + FILLER * 40 + "Kultur er viktig. " + FILLER * 30
+    published_meeting(body_x, secretary, [{"title": "Orienteringer", "minutes_text": text}])
+
+    hit = search(client, "kultur").context["results"].hits[0]
+
+    assert "<mark>Kultur</mark> er viktig." in hit.excerpt
+
+
 def part_around(text: str, query: str) -> str:
     """The part of `text` an excerpt for `query` is made from (`AroundTheWords`)."""
     tsquery = SearchQuery(query, config=search_module.CONFIG, search_type="websearch")
