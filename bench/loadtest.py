@@ -135,8 +135,12 @@ class Worker:
 
         def before_exec() -> None:
             if procs:  # in its cgroup before it runs a line of Python
-                procs.write_text(str(os.getpid()))
-            elif self.nice:
+                try:
+                    procs.write_text(str(os.getpid()))
+                    return
+                except OSError:  # not allowed to move here: niced instead (checked below)
+                    pass
+            if self.nice:
                 os.nice(self.nice)
 
         command = [PYTHON, "manage.py", "db_worker", "--no-reload", "--interval", "1"]
@@ -151,6 +155,11 @@ class Worker:
         )
         self.pidfile.write_text(str(self.proc.pid))
         Server.running.append(self)  # type: ignore[arg-type]
+        if self.cgroup and not self._in_cgroup():
+            log(f"the worker could not be moved into {self.cgroup}: it runs at nice {self.nice}")
+            with contextlib.suppress(OSError):
+                self.cgroup.rmdir()
+            self.cgroup = None
         # With the kernel's autogroup scheduling (on here: a new session is a new group),
         # a process's nice counts only against its own group: the worker at nice 10 in a
         # session of its own would still get as much CPU as the whole gunicorn. So the nice
@@ -160,6 +169,13 @@ class Worker:
             with contextlib.suppress(OSError):
                 autogroup.write_text(str(self.nice))
                 self.autogroup_niced = True
+
+    def _in_cgroup(self) -> bool:
+        try:
+            groups = Path(f"/proc/{self.proc.pid}/cgroup").read_text()
+        except OSError:
+            return False
+        return f"/{self.CGROUP_NAME}\n" in groups or groups.rstrip().endswith(self.CGROUP_NAME)
 
     @classmethod
     def _cgroup(cls, weight: str) -> Path | None:
@@ -455,20 +471,26 @@ def versions_now(pks) -> dict[int, int]:
 # The PDF burst
 
 
+def clear_queue() -> int:
+    """Delete the renders an interrupted earlier run left queued or running (this database is
+    the load test's own): the worker would take them first (oldest first) and they would
+    lengthen the drain. Called before the worker starts, never under it."""
+    from django_tasks_db.models import DBTaskResult
+
+    deleted, _by_model = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).delete()
+    return deleted
+
+
 def queue_renders(rng, count: int) -> tuple[list, list[dict]]:
     """Enqueue the minutes PDF of `count` published meetings, as publishing or re-rendering
     them does. Their latest stored document's source hash is cleared first: a task renders
     only when the text changed (meetings/documents.py), and these must really render."""
     from django.db.models import Count
-    from django_tasks_db.models import DBTaskResult
 
     from meetings.documents import MinutesDocument
     from meetings.models import Meeting
     from meetings.tasks import make_minutes_document
 
-    # Renders an interrupted earlier run left in the queue would be taken first (oldest
-    # first) and lengthen this drain: this database is the load test's own.
-    DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).delete()
     published = list(
         Meeting.objects.with_published_minutes()
         .annotate(n=Count("items"))
@@ -539,6 +561,7 @@ def parse_args(argv):
     parser.add_argument(
         "--worker-cpu-weight",
         default="1",
+        type=cpu_weight,
         help="the task worker's CPU cgroup weight as systemd's CPUWeight= (1-10000 or idle); "
         "0: no cgroup, niced by --worker-nice",
     )
@@ -549,6 +572,13 @@ def parse_args(argv):
     parser.add_argument("--force-generate", action="store_true")
     parser.add_argument("--no-save", action="store_true")
     return parser.parse_args(argv)
+
+
+def cpu_weight(value: str) -> str:
+    """--worker-cpu-weight: "idle" or a whole number from 0 (no cgroup) to 10,000."""
+    if value == "idle" or (value.isdigit() and int(value) <= 10_000):
+        return value
+    raise argparse.ArgumentTypeError("idle or a whole number from 0 to 10000")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -668,6 +698,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"  other load on the machine: {cpu['other_cores']} cores")
 
         if not args.skip_burst:
+            if left := clear_queue():
+                log(f"deleted {left} tasks an earlier run left in the queue")
             worker.start()
             log(f"task worker: {worker.description}")
             time.sleep(3)
