@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.urls import reverse
@@ -443,13 +445,13 @@ class BaseAttendanceFormSet(forms.BaseModelFormSet):
         super().add_fields(form, index)
         field = form.fields[self._pk_field.name]
         form.fields[self._pk_field.name] = RosterRowField(
-            self._rows(), initial=field.initial, required=False, widget=field.widget
+            self.rows_by_pk, initial=field.initial, required=False, widget=field.widget
         )
 
-    def _rows(self) -> dict:
-        if not hasattr(self, "_rows_by_pk"):
-            self._rows_by_pk = {row.pk: row for row in self.get_queryset()}
-        return self._rows_by_pk
+    @functools.cached_property
+    def rows_by_pk(self) -> dict:
+        """The roster's rows the formset reads (get_queryset is itself read once)."""
+        return {row.pk: row for row in self.get_queryset()}
 
     def clean(self) -> None:
         super().clean()

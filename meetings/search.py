@@ -797,16 +797,15 @@ class Excerpt(Func):
     def as_sql(self, compiler, connection, **extra_context):
         text, query = self.get_source_expressions()
 
-        def compiled(expression):
-            return compiler.compile(expression)
-
         def headline(sql):
             raw = RawSQL(sql, (), output_field=models.TextField())
-            return compiled(SearchHeadline(raw, query, **self.options))
+            return compiler.compile(SearchHeadline(raw, query, **self.options))
 
-        query_sql, query_params = compiled(query)
-        text_sql, text_params = compiled(text)
-        around_sql, around_params = compiled(AroundTheWords(text, query))
+        query_sql, query_params = compiler.compile(query)
+        text_sql, text_params = compiler.compile(text)
+        # The text is joined once (t), and the part is cut from that.
+        at_t = RawSQL("t.text", (), output_field=models.TextField())
+        around_sql, around_params = compiler.compile(AroundTheWords(at_t, query))
         opening_sql, opening_params = headline(f"left(p.text, {AroundTheWords.AFTER})")
         whole_sql, whole_params = headline("e.text")
         part_sql, part_params = headline("p.part")
@@ -824,8 +823,11 @@ class Excerpt(Func):
   FROM (
     SELECT p.text, p.part, p.whole, {part_sql} AS excerpt,
            CASE WHEN p.part IS NULL THEN {opening_sql} END AS opening
-    FROM (SELECT {text_sql} AS text, {around_sql} AS part,
-                 octet_length({text_sql}) <= {AroundTheWords.WINDOW} AS whole OFFSET 0) p
+    FROM (SELECT {text_sql} AS text OFFSET 0) t
+    CROSS JOIN LATERAL (
+      SELECT t.text, {around_sql} AS part,
+             octet_length(t.text) <= {AroundTheWords.WINDOW} AS whole OFFSET 0
+    ) p
     OFFSET 0
   ) e)"""
         params = (
@@ -835,7 +837,6 @@ class Excerpt(Func):
             *opening_params,
             *text_params,
             *around_params,
-            *text_params,
         )
         return sql, params
 
