@@ -41,6 +41,8 @@ demo: migrate
 	@# their PDFs were never asked for; without them the pages would say "PDF-en lages …".
 	$(PY) manage.py render_minutes_pdfs
 	$(PY) manage.py render_notice_pdfs
+	@# Every store derived from the public record holds what the record says (ADR 15).
+	$(PY) manage.py check_public_record
 
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.forms.models import BaseInlineFormSet
 
+from cases.models import Attachment, Case
+
 from .approvals import Approval, Comment, Correction
 from .models import AgendaItem, Attendance, Meeting, MeetingEvent
-from .oparl.withdrawals import RecordingWithdrawalsAdmin
 from .outbox import OutgoingEmail
+from .public_record import ChangingPublicRecordAdmin
 
 
 class LabelledInlineFormSet(BaseInlineFormSet):
@@ -62,7 +64,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
+class MeetingAdmin(ChangingPublicRecordAdmin, admin.ModelAdmin):
     """Read-mostly: the state moves only through the secretariat's workspace."""
 
     list_display = ["__str__", "body", "start", "state"]
@@ -94,7 +96,7 @@ class MeetingAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(ChangingPublicRecordAdmin, admin.ModelAdmin):
     list_display = ["__str__", "meeting", "outcome"]
     list_filter = ["body__cooperation", "outcome", "kind"]
     search_fields = ["title", "case__title"]
@@ -109,6 +111,24 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
     autocomplete_fields = ["case", "disqualified", "established_bodies"]
     list_select_related = ["meeting__body", "case"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    formset = LabelledInlineFormSet
+    extra = 0
+
+
+# Registered here, not in cases/admin.py: a saved case reaches the search rows, the PDFs and
+# the open data through meetings/public_record.py, and cases imports nothing from meetings.
+@admin.register(Case)
+class CaseAdmin(ChangingPublicRecordAdmin, admin.ModelAdmin):
+    list_display = ["reference", "title", "kind", "is_exempt", "responsible", "cooperation"]
+    list_filter = ["cooperation", "kind", "is_exempt", "year"]
+    search_fields = ["title", "public_title"]
+    autocomplete_fields = ["responsible", "references"]
+    list_select_related = ["responsible", "cooperation"]
+    inlines = [AttachmentInline]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
@@ -169,12 +170,12 @@ def publish_minutes_document(meeting: Meeting) -> MinutesDocument:
     was made from the same text; return the latest version either way."""
     from . import pdf  # WeasyPrint is loaded on the first render only
 
-    meeting = Meeting.objects.select_related("body__cooperation").get(pk=meeting.pk)
+    meeting = _as_it_is_now(meeting)
     if not meeting.minutes_are_public:
         raise DomainError(gettext("Only published minutes are stored as a PDF document."))
     document = store_version(
         MinutesDocument.objects.filter(meeting=meeting),
-        html=pdf.minutes_html(meeting),
+        html=lambda: pdf.minutes_html(_as_it_is_now(meeting)),
         folder=minutes_folder(meeting.pk),
         meeting=meeting,
     )
@@ -188,14 +189,15 @@ def publish_notice_documents(meeting: Meeting) -> dict[str, NoticeDocument]:
     of each, by audience."""
     from . import pdf  # WeasyPrint is loaded on the first render only
 
-    meeting = Meeting.objects.select_related("body__cooperation").get(pk=meeting.pk)
+    meeting = _as_it_is_now(meeting)
     if meeting.notice_sent_at is None:
         raise DomainError(gettext("Only a notice that has been sent is stored as a PDF document."))
     documents = {}
     for audience in NoticeDocument.Audience:
+        members = audience == NoticeDocument.Audience.MEMBERS
         document = store_version(
             NoticeDocument.objects.filter(meeting=meeting, audience=audience),
-            html=pdf.notice_html(meeting, members=audience == NoticeDocument.Audience.MEMBERS),
+            html=lambda members=members: pdf.notice_html(_as_it_is_now(meeting), members=members),
             folder=notice_folder(meeting.pk, audience),
             meeting=meeting,
             audience=audience,
@@ -205,21 +207,55 @@ def publish_notice_documents(meeting: Meeting) -> dict[str, NoticeDocument]:
     return documents
 
 
-def store_version(
-    versions: models.QuerySet, *, html: str, folder: str, **fields
-) -> MinutesDocument | NoticeDocument:
-    """Render html and store it as the next version among `versions` (one meeting's documents
-    of one kind, created with `fields`), unless the latest was made from the same html."""
-    from . import pdf
+def _as_it_is_now(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_related("body__cooperation").get(pk=meeting.pk)
 
-    html_sha256 = hashlib.sha256(html.encode()).hexdigest()
-    latest = versions.order_by("-version").first()
-    if latest and latest.html_sha256 == html_sha256:
-        return latest
+
+# How often a render is made again when the record changed while it was laid out.
+RENDER_ATTEMPTS = 3
+
+
+def store_version(
+    versions: models.QuerySet, *, html: Callable[[], str], folder: str, **fields
+) -> MinutesDocument | NoticeDocument:
+    """Render the document's html (built afresh by `html()`) and store it as the next version
+    among `versions` (one meeting's documents of one kind, created with `fields`), unless the
+    latest was made from the same html.
+
+    A render reads the record before it lays the document out, and takes a second or two: if
+    the record changed meanwhile, a newer render may already have stored the newer text, and
+    ours must not become the latest. So the html is built again under the meeting's lock
+    before a version is recorded, and a render of an older text is thrown away and made
+    again from the record as it is then."""
+    for _attempt in range(RENDER_ATTEMPTS):
+        source = html()
+        html_sha256 = hashlib.sha256(source.encode()).hexdigest()
+        latest = versions.order_by("-version").first()
+        if latest and latest.html_sha256 == html_sha256:
+            return latest
+        winner = _render_and_store(versions, source, html_sha256, html, folder, fields)
+        if winner is not None:
+            return winner
+    raise DomainError(
+        gettext("The document kept changing while it was made; it will be made again.")
+    )
+
+
+def _render_and_store(
+    versions: models.QuerySet,
+    source: str,
+    html_sha256: str,
+    html: Callable[[], str],
+    folder: str,
+    fields: dict,
+) -> MinutesDocument | NoticeDocument | None:
+    """Lay out `source` and record it as the next version; None when the record no longer
+    reads as `source` (nothing is recorded, the file is removed)."""
+    from . import pdf
 
     # Laid out outside any transaction: a render takes up to a second or two, and a lock
     # (on SQLite: the whole database) must not be held that long.
-    content = pdf.html_to_pdf(html)
+    content = pdf.html_to_pdf(source)
     sha256 = hashlib.sha256(content).hexdigest()
     # Named by content: the name is known before the version is, and two renders never
     # write to the same name.
@@ -231,11 +267,15 @@ def store_version(
         raise OSError(f"{name} was stored with other bytes than were rendered")
     with transaction.atomic():
         # Two publishers at once: the row lock orders them, and the second finds the first's
-        # version (the unique constraint on the version is the last line of defence).
+        # version (the unique constraint on the version is the last line of defence). Every
+        # change to the public record rebuilds its search rows under a lock of its own and
+        # asks for a render; the meeting's lock is what a render's record orders against.
         Meeting.objects.select_for_update(no_key=True).only("pk").get(pk=fields["meeting"].pk)
         latest = versions.order_by("-version").first()
         if latest and latest.html_sha256 == html_sha256:
             winner = latest
+        elif html() != source:
+            winner = None  # the record changed while we rendered: ours is of an older text
         else:
             winner = versions.model.objects.create(
                 version=(latest.version + 1) if latest else 1,
@@ -245,8 +285,10 @@ def store_version(
                 html_sha256=html_sha256,
                 **fields,
             )
-    if winner.file.name != name:
-        # Another publisher stored the same text first; nothing refers to our file.
+    # Another publisher stored the same text first, or ours is stale: our file goes, unless an
+    # earlier version had the very same bytes (the text changed back).
+    ours_unused = winner is None or winner.file.name != name
+    if ours_unused and not versions.model.objects.filter(file=name).exists():
         storage.delete(name)
     return winner
 

@@ -282,8 +282,8 @@ class Meeting(TimeStamped):
             extra_fields={"notice_sent_at": timezone.now()},
             before_save=lambda meeting, by: meeting.assign_numbers(by=by),
         )
-        # The agenda and its case documents are public now: make them searchable.
-        self.reindex()
+        # The agenda and its case documents are public now: searchable, and the notice PDFs.
+        self.refresh_public_record()
 
     def record_held(self, *, by) -> None:
         self._move(
@@ -581,13 +581,15 @@ class Meeting(TimeStamped):
             refusal=gettext("Only approved minutes can be published."),
             extra_fields={"published_at": timezone.now()},
         )
-        self.reindex()
+        self.refresh_public_record()
 
-    def reindex(self) -> None:
-        """Bring the public search index up to date with this meeting."""
-        from .search import index_meeting  # search.py imports this module
+    def refresh_public_record(self) -> None:
+        """Bring what the public record derives from this meeting up to date: its search rows
+        and those of the cases on its agenda now, its PDFs as the transaction commits
+        (meetings/public_record.py, ADR 15)."""
+        from .public_record import refresh  # it imports this module
 
-        index_meeting(self)
+        refresh(meetings=[self.pk])
 
     def cancel(self, *, by, reason: str = "") -> None:
         self._move(
@@ -598,6 +600,7 @@ class Meeting(TimeStamped):
             note=reason,
             extra_fields={"cancelled_reason": reason},
         )
+        self.refresh_public_record()
 
     # Planning and the agenda. The agenda can change freely while the meeting is planned;
     # after the notice, items are numbered and the agenda is public.
@@ -724,7 +727,7 @@ class Meeting(TimeStamped):
                 actor=by if by.is_authenticated else None,
                 note=gettext("Supplementary item %(number)s") % {"number": item.number},
             )
-        self.reindex()
+        self.refresh_public_record()
         return item
 
     def supplementary_items(self) -> AgendaItemQuerySet:
@@ -1101,9 +1104,32 @@ class AgendaItem(TimeStamped, Exemptable):
                 note=f"{current.number_label or current.display_title}: {reason.strip()}",
             )
         self.refresh_from_db()
-        if meeting.minutes_are_public:
-            meeting.reindex()
+        meeting.refresh_public_record()
         return correction
+
+    def change_exemption(
+        self, *, by, is_exempt: bool, exemption_basis: str = "", public_title: str = ""
+    ) -> None:
+        """Withhold the item from the public (its minutes, decision and title; the public title
+        and legal basis are shown instead), or release it. Allowed in every state: withholding
+        more is always possible, and so is correcting a mistaken exemption."""
+        from .public_record import changing  # it imports this module
+
+        if not self.meeting.may_be_managed_by(by):
+            raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+        with changing(self):
+            self.is_exempt = is_exempt
+            self.exemption_basis = exemption_basis.strip() if is_exempt else ""
+            self.public_title = public_title.strip()
+            self.full_clean()
+            self.save(update_fields=["is_exempt", "exemption_basis", "public_title", "modified"])
+            MeetingEvent.log(
+                self.meeting,
+                MeetingEvent.Kind.EXEMPTION,
+                by=by,
+                note=f"{self.number_label or self.display_title}: "
+                + (self.exemption_basis if is_exempt else gettext("no longer exempt")),
+            )
 
     def establish_working_group(self, *, by, name: str, members, lead) -> Body:
         """A working group set up by this item's decision: a body under the meeting's body,
@@ -1285,6 +1311,7 @@ class MeetingEvent(models.Model):
         APPROVAL_LAPSED = "approval_lapsed", _("approval lapsed")
         COMMENT = "comment", _("comment")
         CORRECTION = "correction", _("correction")
+        EXEMPTION = "exemption", _("exemption from public access")
         EMAIL = "email", _("e-mail")
 
     meeting = models.ForeignKey(

@@ -8,8 +8,10 @@ What is indexed, and when (docs/decisions/0005-search.md):
   background and assessment;
 - exempt items and cases only by their public title (and number), never by their text.
 
-`index_meeting` rebuilds a meeting's rows (call it when the notice is sent and when minutes
-are published or corrected), `rebuild_index` all of them, `find` answers a query.
+`index_meeting` rebuilds a meeting's rows and `index_cases` the rows of cases, both called by
+`meetings/public_record.py` whenever something the public sees changes; `rebuild_index`
+rebuilds all of them, `expected_rows` says what they should hold (`check_public_record`), and
+`find` answers a query.
 
 A query with more than `NEWEST` matches is ranked among its `NEWEST` newest matches only,
 found walking a date index when the words are frequent; rarer queries are ranked in full,
@@ -170,8 +172,8 @@ def number_label(kind: str, year: int | None, sequence: int | None) -> str:
 def index_meeting(meeting: Meeting) -> None:
     """Rebuild the rows of a meeting's agenda items and of the cases on its agenda.
 
-    Call it when the notice is sent (the agenda and the case documents become public) and
-    when the minutes are published or corrected (decisions and minutes become searchable).
+    Called through `meetings/public_record.py` for every change the public may see: never
+    call it from a view.
     """
     with transaction.atomic():
         items = list(
@@ -188,6 +190,15 @@ def index_meeting(meeting: Meeting) -> None:
                 kind=SearchDocument.Kind.CASE, meeting_id=meeting.pk
             ).values_list("case_id", flat=True)
         )
+        index_cases(case_ids)
+
+
+def index_cases(case_ids: Iterable[int]) -> None:
+    """Rebuild the rows of these cases' documents from what is public now."""
+    case_ids = set(case_ids)
+    if not case_ids:
+        return
+    with transaction.atomic():
         SearchDocument.objects.filter(case_id__in=case_ids).delete()
         _bulk_create(_case_documents(_public_treatments().filter(case_id__in=case_ids)))
 
@@ -196,14 +207,7 @@ def rebuild_index() -> int:
     """Rebuild every row from what is public now; returns the number of rows."""
     with transaction.atomic():
         SearchDocument.objects.all().delete()
-        items = (
-            AgendaItem.objects.public()
-            .select_related("meeting__body", "case")
-            .order_by("pk")
-            .iterator(chunk_size=2000)
-        )
-        count = _bulk_create(_item_document(item) for item in items)
-        count += _bulk_create(_case_documents(_public_treatments().iterator(chunk_size=2000)))
+        count = _bulk_create(expected_rows())
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # New GIN entries wait in a pending list that every search scans linearly
@@ -212,6 +216,37 @@ def rebuild_index() -> int:
                 cursor.execute("SELECT gin_clean_pending_list('search_document_vector')")
                 cursor.execute(f"ANALYZE {SearchDocument._meta.db_table}")
     return count
+
+
+def expected_rows() -> Iterator[SearchDocument]:
+    """Every row the index should hold, made from what is public now (unsaved)."""
+    items = (
+        AgendaItem.objects.public()
+        .select_related("meeting__body", "case")
+        .order_by("pk")
+        .iterator(chunk_size=2000)
+    )
+    yield from (_item_document(item) for item in items)
+    yield from _case_documents(_public_treatments().iterator(chunk_size=2000))
+
+
+# What a row says, for comparing a stored row with the row the public record now makes.
+ROW_FIELDS = (
+    "kind",
+    "item_id",
+    "case_id",
+    "meeting_id",
+    "body_id",
+    "cooperation_id",
+    "date",
+    "year",
+    "sequence",
+    "title",
+    "decision",
+    "text",
+    "exemption_basis",
+    "folded",
+)
 
 
 def _public_treatments():

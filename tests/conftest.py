@@ -115,6 +115,22 @@ def _bokmal(settings):
     translation.deactivate()
 
 
+# The task backends of the tests (ADR 9, ADR 15): every write to the public record asks the
+# task worker for its PDFs.
+RENDERING = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+QUEUEING = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks(request, settings) -> None:
+    """Laid out at once, the PDFs would cost a second or more in every test that moves a
+    meeting along; so a test's renders are only queued (the dummy backend keeps the requests,
+    `default_task_backend.results`), and the tests marked `renders_pdfs` — and the browser
+    journeys — have them laid out in the request, as `make run` does."""
+    renders = any(request.node.get_closest_marker(name) for name in ("renders_pdfs", "browser"))
+    settings.TASKS = RENDERING if renders else QUEUEING
+
+
 @pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path_factory) -> None:
     # Attachments and rendered PDFs never land in the developer's var/media.

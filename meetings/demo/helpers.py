@@ -12,6 +12,7 @@ from cases.models import Case
 from cooperation.domain import DomainError
 from cooperation.models import Body, Cooperation, Organisation, Person
 from meetings.models import AgendaItem, Attendance, FollowUp, Meeting, MeetingEvent
+from meetings.public_record import changing
 
 State = Meeting.State
 
@@ -214,6 +215,14 @@ def _date_the_steps(meeting: Meeting) -> Meeting:
         State.PUBLISHED: end + datetime.timedelta(days=7),
     }
     when = {state: min(moment, now) for state, moment in when.items()}
+    # The dates are printed in the notice and the minutes: a change to the public record.
+    with changing(meeting):
+        _date_events_and_meeting(meeting, when)
+    meeting.refresh_from_db()
+    return meeting
+
+
+def _date_events_and_meeting(meeting: Meeting, when: dict) -> None:
     for event in meeting.events.all():
         if event.kind == MeetingEvent.Kind.NUMBERS_ASSIGNED:
             state = State.NOTICE_SENT
@@ -227,5 +236,3 @@ def _date_the_steps(meeting: Meeting) -> Meeting:
     if meeting.published_at:
         fields["published_at"] = when[State.PUBLISHED]
     Meeting.objects.filter(pk=meeting.pk).update(**fields)
-    meeting.refresh_from_db()
-    return meeting

@@ -20,7 +20,7 @@ from ..forms import MinutesForm
 from ..models import EditConflict, Meeting
 from ..outbox import OutgoingEmail
 from ..tasks import render_states
-from .secretariat import make_pdfs, secretariat_required, staff_item, staff_meeting
+from .secretariat import secretariat_required, staff_item, staff_meeting
 
 
 def workspace(meeting: Meeting) -> HttpResponse:
@@ -164,9 +164,8 @@ def item_correction(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The correction is recorded."))
                 if meeting.minutes_are_public:
-                    # A new version of the stored PDF, made by the task worker; the old one
-                    # is kept, and served until the new one is stored.
-                    make_pdfs(request, meeting, minutes=True)
+                    # The correction asked the task worker for a new version of the stored
+                    # PDF; the old one is kept, and served until the new one is stored.
                     messages.success(
                         request,
                         _("The published minutes show it; their new PDF is being made."),

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.tasks import TaskResultStatus
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from cases.models import COMMON_LEGAL_BASES, Attachment, Case
+from cases.models import COMMON_LEGAL_BASES, Case
 from cases.richtext import plain_text
 from cooperation.domain import DomainError, NotAllowed
 from cooperation.models import Cooperation, Person
@@ -45,9 +44,9 @@ from ..forms import (
 )
 from ..models import AgendaItem, Attendance, EditConflict, FollowUp, Meeting
 from ..notices import send_notice_emails
-from ..oparl.withdrawals import recording_withdrawals
 from ..outbox import OutgoingEmail
-from ..tasks import make_minutes_document, make_notice_documents, render_states
+from ..public_record import add_attachment, edit_case, make_documents
+from ..tasks import render_states
 from .public import meeting_page_context
 
 UPCOMING_DAYS = 120
@@ -338,16 +337,13 @@ def meeting_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
             domain_refusal(request, error)
         else:
             messages.success(request, str(done))
-            # The PDFs are made by the task worker, not here. The e-mails link to the members'
-            # version at its stable address, which serves the PDF as soon as it is stored.
+            # The move has asked the task worker for the PDFs (meetings/public_record.py).
+            # The e-mails link to the members' version at its stable address, which serves
+            # the PDF as soon as it is stored.
             if action == "send-innkalling":
-                make_pdfs(request, meeting, notice=True)
                 report_notice_emails(request, meeting)
             elif action == "send-tilleggsinnkalling":
-                make_pdfs(request, meeting, notice=True)
                 report_notice_emails(request, meeting, supplementary=True)
-            elif action == "publiser":
-                make_pdfs(request, meeting, minutes=True)
         if request.htmx:
             return HttpResponseClientRedirect(meeting_url(meeting))
         return redirect(meeting_url(meeting))
@@ -430,29 +426,16 @@ def item_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, context, status=status)
 
 
-def make_pdfs(
-    request: HttpRequest, meeting: Meeting, *, notice: bool = False, minutes: bool = False
-) -> None:
-    """Have the task worker make the meeting's notice PDFs or minutes PDF (meetings/tasks.py,
-    ADR 0009): the request only enqueues, and the pages say "being made" until they are
-    stored. Only the immediate backend (development, tests) renders here, so only it can fail
-    here; the worker's failures show on the workspace and the log, with a button to retry."""
-    failed = TaskResultStatus.FAILED
-    if notice and make_notice_documents.enqueue(meeting_id=meeting.pk).status == failed:
+def report_failed_pdfs(request: HttpRequest, failed: list[int]) -> None:
+    """Only the immediate backend (development, tests) renders in the request, so only it can
+    fail here; the worker's failures show on the workspace and the log."""
+    for meeting in Meeting.objects.filter(pk__in=failed):
         messages.error(
             request,
             _(
-                "The notice PDF of %(meeting)s could not be made. Try again with “Make the "
-                "PDFs again”, or the operator can make it with “manage.py render_notice_pdfs”."
-            )
-            % {"meeting": meeting},
-        )
-    if minutes and make_minutes_document.enqueue(meeting_id=meeting.pk).status == failed:
-        messages.error(
-            request,
-            _(
-                "The minutes PDF of %(meeting)s could not be made. Try again with “Make the "
-                "PDFs again”, or the operator can make it with “manage.py render_minutes_pdfs”."
+                "The PDFs of %(meeting)s could not be made. Try again with “Make the PDFs "
+                "again”, or the operator can make them with “manage.py render_notice_pdfs” and "
+                "“manage.py render_minutes_pdfs”."
             )
             % {"meeting": meeting},
         )
@@ -467,20 +450,11 @@ def meeting_pdfs_make(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting.notice_sent_at is None:
         messages.error(request, _("There is no PDF to make before the notice is sent."))
     else:
-        make_pdfs(request, meeting, notice=True, minutes=meeting.minutes_are_public)
+        report_failed_pdfs(request, make_documents([meeting.pk]))
         messages.success(request, _("The PDFs are being made."))
     if request.POST.get("back") == "log":
         return redirect("meetings:meeting_log", pk=meeting.pk)
     return redirect(meeting_url(meeting))
-
-
-def refresh_stored_documents(request: HttpRequest, case: Case) -> None:
-    """A case changed after the notice went out (made exempt, its text or attachments): the
-    stored notice PDFs, and the minutes PDF once published, are made again, so what is served
-    is what the case now says (a new version only where the text changed)."""
-    meetings = Meeting.objects.filter(items__case=case, notice_sent_at__isnull=False).distinct()
-    for meeting in meetings:
-        make_pdfs(request, meeting, notice=True, minutes=meeting.minutes_are_public)
 
 
 @require_http_methods(["GET", "POST"])
@@ -497,29 +471,24 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     attachment_form = AttachmentForm(prefix="vedlegg")
     if request.method == "POST" and "case-title" in request.POST:
         if form.is_valid():
-            # Making a case exempt withdraws it from the open data: OParl answers deleted.
-            with transaction.atomic(), recording_withdrawals(case):
-                form.save()
+            fields = {name: form.cleaned_data[name] for name in CaseForm.Meta.fields}
+            edit_case(case, by=request.user, **fields)
             messages.success(request, _("The case document is saved."))
-            refresh_stored_documents(request, case)
             return redirect("meetings:case_edit", pk=case.pk)
     elif request.method == "POST":
         attachment_form = AttachmentForm(request.POST, request.FILES, prefix="vedlegg")
         if attachment_form.is_valid():
             upload = attachment_form.cleaned_data["file"]
-            attachment = Attachment(
-                case=case,
+            add_attachment(
+                case,
+                by=request.user,
                 title=attachment_form.cleaned_data["title"],
+                upload=upload,
                 content_type=upload.checked_content_type,
-                size=upload.size,
                 is_exempt=attachment_form.cleaned_data["is_exempt"],
-                exemption_basis=attachment_form.cleaned_data["exemption_basis"].strip(),
-                position=case.attachments.count() + 1,
+                exemption_basis=attachment_form.cleaned_data["exemption_basis"],
             )
-            attachment.file.save(upload.name, upload, save=False)
-            attachment.save()
             messages.success(request, _("The attachment is added."))
-            refresh_stored_documents(request, case)
             return redirect("meetings:case_edit", pk=case.pk)
     status = 422 if request.method == "POST" else 200
     return render(

@@ -341,6 +341,7 @@ def test_the_published_page_shows_a_correction_and_when(client, approved, secret
     assert "Planen ble vedtatt." in page
 
 
+@pytest.mark.renders_pdfs
 @pytest.mark.django_db
 def test_a_correction_through_the_workspace_publishes_a_new_pdf_version(
     client, approved, secretary_a

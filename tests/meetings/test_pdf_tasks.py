@@ -84,7 +84,7 @@ def test_publishing_enqueues_the_minutes_pdf_and_the_worker_stores_it(
         response = client.post(f"/sekretariat/moter/{approved.pk}/publiser/")
     assert response.status_code == 302
     renderer.assert_not_called()  # the request only enqueued
-    [queued] = DBTaskResult.objects.all()
+    [queued] = DBTaskResult.objects.filter(task_path=make_minutes_document.module_path)
     assert queued.status == TaskResultStatus.READY
     assert queued.task_path == make_minutes_document.module_path
     assert queued.args_kwargs == {"args": [], "kwargs": {"meeting_id": approved.pk}}
@@ -94,7 +94,8 @@ def test_publishing_enqueues_the_minutes_pdf_and_the_worker_stores_it(
     assert nb("The minutes PDF is being made …") in workspace
     client.logout()
     page = client.get(f"/moter/{approved.pk}/").text
-    # The minutes' and the notice's: bring_to sent the notice without asking for its PDF.
+    # The minutes' and the notice's: the notice's render, asked for when bring_to sent the
+    # notice, waits for the worker too.
     assert page.count(nb("The PDF is being made …")) == 2
     assert f"/moter/{approved.pk}/referat.pdf" not in page
 
@@ -105,7 +106,7 @@ def test_publishing_enqueues_the_minutes_pdf_and_the_worker_stores_it(
     assert queued.return_value == document.version == 1
     page = client.get(f"/moter/{approved.pk}/").text
     assert f"/moter/{approved.pk}/referat.pdf" in page and document.sha256 in page
-    assert page.count(nb("The PDF is being made …")) == 1
+    assert page.count(nb("The PDF is being made …")) == 0
     assert client.get(f"/moter/{approved.pk}/referat.pdf").status_code == 200
 
 
@@ -137,7 +138,8 @@ def test_a_failed_render_is_shown_to_the_secretariat_who_can_make_it_again(
     client.post(f"/sekretariat/moter/{approved.pk}/publiser/")
     with mock.patch("meetings.pdf.html_to_pdf", side_effect=RuntimeError("no fonts")):
         run_worker()
-    assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
+    minutes_tasks = DBTaskResult.objects.filter(task_path=make_minutes_document.module_path)
+    assert minutes_tasks.get().status == TaskResultStatus.FAILED
     assert not MinutesDocument.objects.exists()
     assert render_states(approved)["minutes"].failed
     failed = nb("The minutes PDF could not be made (%(time)s).").split(" (")[0]

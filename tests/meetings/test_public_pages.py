@@ -315,6 +315,7 @@ def test_body_and_case_pages_cost_the_same_queries_for_one_and_many_rows(
         client.get(f"/organer/{coop_a.slug}/{body_x.slug}/referater.atom")
 
 
+@pytest.mark.renders_pdfs
 @pytest.mark.django_db
 def test_publishing_from_the_workspace_stores_the_pdf_shown_beside_the_minutes(
     client, meeting, secretary_a

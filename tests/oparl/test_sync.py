@@ -9,13 +9,13 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.core.files.base import ContentFile
-from django.forms import inlineformset_factory
 from django.utils import timezone
 
-from cases.models import Attachment, Case
+from cases.models import Attachment
 from meetings.models import Meeting
 from meetings.oparl.models import Tombstone
-from meetings.oparl.withdrawals import RecordingWithdrawalsAdmin, recording_withdrawals
+from meetings.oparl.withdrawals import recording_withdrawals
+from meetings.public_record import ChangingPublicRecordAdmin
 from tests.factories import (
     OSLO,
     bring_to,
@@ -24,7 +24,9 @@ from tests.factories import (
     make_meeting,
     make_membership,
     make_person,
+    make_user,
 )
+from tests.meetings.test_public_record_leaks import admin_form
 
 API = "http://moter.example.no/oparl/v1/"
 State = Meeting.State
@@ -252,11 +254,7 @@ def test_recording_withdrawals_refuses_objects_it_does_not_know(coop_a):
         pass
 
 
-class AttachmentAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
-    pass
-
-
-class CaseAdmin(RecordingWithdrawalsAdmin, admin.ModelAdmin):
+class AttachmentAdmin(ChangingPublicRecordAdmin, admin.ModelAdmin):
     pass
 
 
@@ -267,28 +265,16 @@ def test_the_admin_mixin_records_what_the_admin_deletes(rf, body_x, secretary_a,
     assert Tombstone.objects.filter(kind="file", object_id=pk).exists()
 
 
-def test_the_admin_mixin_records_an_attachment_made_exempt_in_an_inline(
-    rf, body_x, secretary_a, attachment
+def test_an_attachment_made_exempt_in_the_case_admins_inline_is_withdrawn(
+    client, body_x, secretary_a, attachment
 ):
     case = attachment.case
     published_meeting(body_x, secretary_a, case)
-    Attachments = inlineformset_factory(
-        Case, Attachment, fields=["title", "is_exempt", "exemption_basis"], extra=0
-    )
-    formset = Attachments(
-        {
-            "attachments-TOTAL_FORMS": "1",
-            "attachments-INITIAL_FORMS": "1",
-            "attachments-0-id": str(attachment.pk),
-            "attachments-0-title": attachment.title,
-            "attachments-0-is_exempt": "on",
-            "attachments-0-exemption_basis": "Offl. § 14",
-        },
-        instance=case,
-    )
-    assert formset.is_valid(), formset.errors
-
-    CaseAdmin(Case, AdminSite()).save_formset(rf.post("/"), None, formset, change=True)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/admin/cases/case/{case.pk}/change/"
+    changes = {"attachments-0-is_exempt": "on", "attachments-0-exemption_basis": "Offl. § 14"}
+    response = client.post(url, admin_form(client, url, **changes))
+    assert response.status_code == 302
 
     assert Tombstone.objects.filter(kind="file", object_id=attachment.pk).exists()
     assert not Tombstone.objects.filter(kind="paper").exists()

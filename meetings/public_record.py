@@ -1,0 +1,374 @@
+"""The one path to the public record (ADR 15).
+
+What the public sees of a case, an attachment, an agenda item or a meeting is derived into
+several stores: the search rows (`meetings/search.py`), the stored notice and minutes PDFs
+(`meetings/documents.py`, made by the task worker), the OParl tombstones
+(`meetings/oparl/withdrawals.py`) and, through the rows' `modified`, the OParl lists and the
+page cache. Every write that may change what the public sees runs inside `changing(…)`:
+
+    with changing(case):
+        case.is_exempt = True
+        case.save()
+
+Inside one transaction it notes what the objects are published as, lets the block write,
+records a tombstone for whatever left publication, rebuilds the search rows of every meeting
+and case that shows the objects, and asks the task worker (in the same transaction) for
+the PDFs of those meetings (a new version only where the text changed). The model
+methods (`Meeting.send_notice`, `publish`, `cancel`, `add_supplementary_item`,
+`AgendaItem.correct`, `change_exemption` …), the functions below for the case document and its
+attachments, the admin (`ChangingPublicRecordAdmin`) and the commands all go through it; no
+view keeps its own list of consequences.
+
+The case's writes live here rather than on `Case`: their consequences are in this app, and
+`cases` imports nothing from `meetings` (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.contrib.admin.utils import unquote
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, models, transaction
+from django.db.models import Max
+from django.tasks import TaskResultStatus
+from django.utils.translation import gettext
+
+from cases.models import Attachment, Case
+from cooperation.domain import NotAllowed
+
+from .models import AgendaItem, Attendance, Meeting
+from .oparl.withdrawals import (
+    RECORDED,
+    record_withdrawn,
+    recording_withdrawals,
+    withdrawn_without_tombstone,
+)
+
+logger = logging.getLogger(__name__)
+
+# Any fixed number: PostgreSQL's transaction-level advisory lock that orders the rebuilds of
+# the search rows (see `_rebuild_search_rows`).
+SEARCH_ROWS_LOCK = 7_316_016
+
+
+@contextmanager
+def changing(*objects: models.Model) -> Iterator[list[models.Model]]:
+    """Run a write that may change what the public sees of `objects` (new, changed or about to
+    be deleted), and bring every store derived from the public record up to date with it.
+
+    The block may add to the list it is given what it created and could not name before."""
+    objects = [obj for obj in objects if isinstance(obj, RECORDED)]
+    created: list[models.Model] = []
+    with transaction.atomic():
+        meetings, cases = _showing(objects)
+        with recording_withdrawals(*(obj for obj in objects if obj.pk)):
+            yield created
+        after_meetings, after_cases = _showing([*objects, *created])
+        refresh(meetings=meetings | after_meetings, cases=cases | after_cases)
+
+
+def refresh(*, meetings: Iterable[int] = (), cases: Iterable[int] = ()) -> None:
+    """Bring the search rows of these meetings and cases up to date, and ask the task worker
+    for their PDFs again.
+
+    The tasks are enqueued inside the caller's transaction: the database backend stores them
+    with the change, so a change is never committed without its render, nor a render asked
+    for a change that was rolled back; the worker sees them once both are committed."""
+    meetings, cases = set(meetings), set(cases)
+    if not (meetings or cases):
+        return
+    _rebuild_search_rows(meetings, cases)
+    make_documents(meetings)
+
+
+def make_documents(meeting_ids: Iterable[int]) -> list[int]:
+    """Ask the task worker for the notice PDFs of these meetings once sent, and the minutes PDF
+    once published; the ids of the meetings whose render failed at once (only the immediate
+    backend of development and tests renders here; the worker's failures show in the
+    workspace and the log, with a button to make them again)."""
+    from .tasks import make_minutes_document, make_notice_documents
+
+    failed = []
+    meetings = Meeting.objects.filter(pk__in=list(meeting_ids), notice_sent_at__isnull=False)
+    for pk, state in meetings.values_list("pk", "state"):
+        results = [make_notice_documents.enqueue(meeting_id=pk)]
+        if state == Meeting.State.PUBLISHED:
+            results.append(make_minutes_document.enqueue(meeting_id=pk))
+        if any(result.status == TaskResultStatus.FAILED for result in results):
+            logger.error("A PDF of meeting %s could not be made", pk)
+            failed.append(pk)
+    return failed
+
+
+def _showing(objects: Iterable[models.Model]) -> tuple[set[int], set[int]]:
+    """The meetings and the cases whose public record shows these objects, as they are now."""
+    meetings: set[int] = set()
+    cases: set[int] = set()
+    for obj in objects:
+        match obj:
+            case Meeting() if obj.pk:
+                meetings.add(obj.pk)
+            case AgendaItem() if obj.pk:
+                meetings.add(obj.meeting_id)
+                if obj.case_id:
+                    cases.add(obj.case_id)
+            case Case() if obj.pk:
+                cases.add(obj.pk)
+            case Attachment() if obj.case_id:
+                cases.add(obj.case_id)
+            case Attendance() if obj.meeting_id:
+                meetings.add(obj.meeting_id)  # the minutes print who attended
+    if cases:
+        # Every meeting that has one of the cases on its agenda shows its document.
+        meetings.update(
+            AgendaItem.objects.filter(case_id__in=cases).values_list("meeting_id", flat=True)
+        )
+    if meetings:
+        # A meeting shows the documents of the cases on its agenda.
+        cases.update(
+            AgendaItem.objects.filter(meeting_id__in=meetings, case__isnull=False).values_list(
+                "case_id", flat=True
+            )
+        )
+    return meetings, cases
+
+
+def _rebuild_search_rows(meetings: set[int], cases: set[int]) -> None:
+    from .search import index_cases, index_meeting
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two writers that change the same meeting or case rebuild its rows one after the
+            # other, each reading what the other committed: the rows end as the last commit
+            # left the texts (and never collide on a case's row). Taken after the block's
+            # writes, so it waits for no row lock while holding it: no deadlock.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEARCH_ROWS_LOCK])
+        for meeting in Meeting.objects.filter(pk__in=meetings).order_by("pk"):
+            index_meeting(meeting)
+        index_cases(cases)
+
+
+# The case document and its attachments (the writes the secretariat's case editor makes).
+
+
+def _check_may_edit(case: Case, by) -> None:
+    if not case.cooperation.is_staffed_by(by):
+        raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
+
+
+def edit_case(case: Case, *, by, references: Iterable[Case] | None = None, **fields) -> None:
+    """Change the case document: its texts, titles, officer, exemption and references."""
+    _check_may_edit(case, by)
+    with changing(case):
+        for name, value in fields.items():
+            setattr(case, name, value)
+        case.full_clean(exclude=["references"])
+        case.save()
+        if references is not None:
+            case.references.set(references)
+
+
+def add_attachment(
+    case: Case,
+    *,
+    by,
+    title: str,
+    upload: UploadedFile,
+    content_type: str,
+    is_exempt: bool = False,
+    exemption_basis: str = "",
+) -> Attachment:
+    """Attach a file (already checked by content and size) to the case document, last."""
+    _check_may_edit(case, by)
+    attachment = Attachment(
+        case=case,
+        title=title,
+        content_type=content_type,
+        size=upload.size,
+        is_exempt=is_exempt,
+        exemption_basis=exemption_basis.strip(),
+    )
+    with changing(attachment):
+        attachment.position = (case.attachments.aggregate(n=Max("position"))["n"] or 0) + 1
+        attachment.full_clean(exclude=["file"])
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+    return attachment
+
+
+def change_attachment_exemption(
+    attachment: Attachment, *, by, is_exempt: bool, exemption_basis: str = ""
+) -> None:
+    """Withhold an attachment from the public (with its legal basis), or release it."""
+    _check_may_edit(attachment.case, by)
+    with changing(attachment):
+        attachment.is_exempt = is_exempt
+        attachment.exemption_basis = exemption_basis.strip() if is_exempt else ""
+        attachment.full_clean(exclude=["file"])
+        attachment.save(update_fields=["is_exempt", "exemption_basis", "modified"])
+
+
+def remove_attachment(attachment: Attachment, *, by) -> None:
+    """Take an attachment off the case document; its file goes with it."""
+    _check_may_edit(attachment.case, by)
+    with changing(attachment):
+        attachment.delete()
+    transaction.on_commit(lambda: attachment.file.delete(save=False))
+
+
+class ChangingPublicRecordAdmin:
+    """ModelAdmin mixin: every save and delete of the admin (its inlines and the delete
+    action too) goes through `changing`, so the admin keeps the public record as the
+    secretariat's workspace does.
+
+    `class CaseAdmin(ChangingPublicRecordAdmin, admin.ModelAdmin): …`
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # Django saves the object and then each inline in one transaction: the block spans
+        # them all, so the rows and tombstones are made from the saved whole.
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        before = [obj, *_shown_with(obj)] if obj is not None else []
+        with changing(*before) as change:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            change.extend(getattr(request, "_public_record_saved", []))
+        return response
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        request._public_record_saved = [obj]  # an added object is known only now
+
+    def delete_model(self, request, obj) -> None:
+        with changing(obj, *_shown_with(obj)):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        objects = list(queryset)
+        with changing(*objects, *(other for obj in objects for other in _shown_with(obj))):
+            super().delete_queryset(request, queryset)
+
+
+def _shown_with(obj: models.Model) -> list[models.Model]:
+    """What the admin's inlines change with obj: a case's attachments, a meeting's items and
+    attendance."""
+    match obj:
+        case Case():
+            return list(obj.attachments.all())
+        case Meeting():
+            return [*obj.items.all(), *obj.attendances.all()]
+    return []
+
+
+# The operator's check (`manage.py check_public_record`): what each derived store should hold,
+# made afresh from the public record, against what it holds.
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One store that does not hold what the public record says it should."""
+
+    store: str  # "search", "pdf" or "oparl"
+    what: str  # e.g. "case 12", "meeting 7 (minutes)"
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.store}: {self.what}: {self.problem}"
+
+
+def differences(*, pdfs: bool = True) -> Iterator[Difference]:
+    """Every difference between the derived stores and the public record as it is now."""
+    yield from _search_differences()
+    if pdfs:
+        yield from _pdf_differences()
+    for kind, ids in withdrawn_without_tombstone().items():
+        for pk in sorted(ids):
+            yield Difference(
+                "oparl", f"{kind} {pk}", gettext("withheld after it was public, no tombstone")
+            )
+
+
+def repair(found: Iterable[Difference]) -> None:
+    """Bring the stores named in `found` up to date: the search rows rebuilt, the PDFs made
+    (here, not by the worker), the missing tombstones recorded."""
+    from .documents import publish_minutes_document, publish_notice_documents
+    from .search import rebuild_index
+
+    found = list(found)
+    if any(d.store == "search" for d in found):
+        rebuild_index()
+    for difference in found:
+        if difference.store == "pdf":
+            meeting = Meeting.objects.get(pk=int(difference.what.split()[1]))
+            if "minutes" in difference.what:
+                publish_minutes_document(meeting)
+            else:
+                publish_notice_documents(meeting)
+    for kind, ids in withdrawn_without_tombstone().items():
+        record_withdrawn(kind, ids)
+
+
+def _search_differences() -> Iterator[Difference]:
+    from .search import ROW_FIELDS, SearchDocument, expected_rows
+
+    def key(kind: str, item_id: int | None, case_id: int | None) -> str:
+        return f"{kind} {item_id or case_id}"
+
+    # A digest per stored row, not the row: the index of a large archive holds its text.
+    stored = {
+        key(*row[:3]): _digest(row)
+        for row in SearchDocument.objects.values_list(*ROW_FIELDS).iterator(chunk_size=2000)
+    }
+    for row in expected_rows():
+        # str() makes the kind's enum member the plain string the database gives back.
+        values = tuple(
+            str(value) if isinstance(value, str) else value
+            for value in (getattr(row, name) for name in ROW_FIELDS)
+        )
+        have = stored.pop(key(*values[:3]), None)
+        if have is None:
+            yield Difference("search", key(*values[:3]), gettext("missing from the index"))
+        elif have != _digest(values):
+            yield Difference("search", key(*values[:3]), gettext("the index holds other text"))
+    for what in sorted(stored):
+        yield Difference("search", what, gettext("in the index, but not public"))
+
+
+def _digest(values: tuple) -> str:
+    return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+def _pdf_differences() -> Iterator[Difference]:
+    from . import pdf
+    from .documents import MinutesDocument, NoticeDocument
+
+    meetings = Meeting.objects.public().select_related("body__cooperation").order_by("pk")
+    for meeting in meetings.iterator(chunk_size=200):
+        for audience in NoticeDocument.Audience:
+            members = audience == NoticeDocument.Audience.MEMBERS
+            yield from _stored_difference(
+                f"meeting {meeting.pk} (notice, {audience})",
+                NoticeDocument.objects.filter(meeting=meeting, audience=audience),
+                pdf.notice_html(meeting, members=members),
+            )
+        if meeting.minutes_are_public:
+            yield from _stored_difference(
+                f"meeting {meeting.pk} (minutes)",
+                MinutesDocument.objects.filter(meeting=meeting),
+                pdf.minutes_html(meeting),
+            )
+
+
+def _stored_difference(what: str, versions: models.QuerySet, html: str) -> Iterator[Difference]:
+    latest = versions.order_by("-version").values_list("html_sha256", flat=True).first()
+    if latest is None:
+        yield Difference("pdf", what, gettext("not stored"))
+    elif latest != hashlib.sha256(html.encode()).hexdigest():
+        yield Difference("pdf", what, gettext("the stored version is of an older text"))
