@@ -1726,7 +1726,7 @@ def verify_index(sample: int = 300) -> dict[str, int]:
     def same(stored: SearchDocument, expected: SearchDocument) -> bool:
         return all(getattr(stored, f) == getattr(expected, f) for f in fields)
 
-    public = AgendaItem.objects.public()
+    public = AgendaItem.objects.on_public_agenda()
     expected_rows = (
         public.count()
         + public.filter(case__isnull=False).aggregate(n=Count("case_id", distinct=True))["n"]

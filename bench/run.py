@@ -1022,7 +1022,7 @@ def check_pages(app: Server, chosen: list) -> dict:
 
     checks = {}
     for name, path, queryset, field in (
-        ("meeting_list", "/moter/", Meeting.objects.public(), "start"),
+        ("meeting_list", "/moter/", Meeting.objects.with_public_agenda(), "start"),
         ("decision_list", "/vedtak/", AgendaItem.objects.published(), "meeting__start"),
     ):
         with urllib.request.urlopen(app.base + path, timeout=30) as response:

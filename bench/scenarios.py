@@ -73,7 +73,7 @@ def page_cursor(queryset, date_field: str, page: int) -> str:
 
 
 def list_scenarios(rng: random.Random) -> list[Scenario]:
-    meetings = Meeting.objects.public()
+    meetings = Meeting.objects.with_public_agenda()
     decisions = AgendaItem.objects.published()
     meeting_url = reverse("meetings:meeting_list")
     decision_url = reverse("meetings:decision_list")
@@ -115,7 +115,7 @@ def page_scenarios(rng: random.Random) -> list[Scenario]:
     ordinary = list(published.filter(n__lt=30).values_list("pk", "n"))
     picked = _sample(rng, ordinary)
     mean_items = sum(n for _pk, n in picked) / max(1, len(picked))
-    treated = AgendaItem.objects.public().values("case_id")
+    treated = AgendaItem.objects.on_public_agenda().values("case_id")
     cases = list(
         treated.filter(case__isnull=False, case__is_exempt=False)
         .annotate(n=Count("id"))

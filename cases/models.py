@@ -75,8 +75,9 @@ class CaseQuerySet(models.QuerySet):
     def of(self, cooperation: Cooperation) -> CaseQuerySet:
         return self.filter(cooperation=cooperation)
 
-    def public(self) -> CaseQuerySet:
-        """Cases whose document the public may read in full."""
+    def not_exempt(self) -> CaseQuerySet:
+        """Cases whose document is not withheld. Whether the public may see a case at all
+        depends on its agenda: meetings.models.cases_on_public_agenda."""
         return self.filter(is_exempt=False)
 
     def matching(self, query: str) -> CaseQuerySet:
@@ -212,6 +213,13 @@ def attachment_path(instance: Attachment, filename: str) -> str:
     return f"cases/{instance.case.cooperation_id}/{instance.case_id}/{filename}"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def not_exempt(self) -> AttachmentQuerySet:
+        """Attachments neither withheld themselves nor through their case. Whether the
+        public may fetch one depends on its case's agenda: meetings.models.attachments_served."""
+        return self.filter(is_exempt=False, case__is_exempt=False)
+
+
 class Attachment(TimeStamped, Exemptable):
     """A file attached to a case document (vedlegg)."""
 
@@ -223,6 +231,8 @@ class Attachment(TimeStamped, Exemptable):
     content_type = models.CharField(_("content type"), max_length=100, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")

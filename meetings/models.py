@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, CaseKind, Exemptable
+from cases.models import Attachment, Case, CaseKind, Exemptable
 from cooperation.domain import DomainError, NotAllowed
 from cooperation.models import (
     Body,
@@ -58,8 +58,9 @@ class MeetingQuerySet(models.QuerySet):
     def for_body(self, body: Body) -> MeetingQuerySet:
         return self.filter(body=body)
 
-    def public(self) -> MeetingQuerySet:
-        """Meetings the public may see: those whose notice has gone out."""
+    def with_public_agenda(self) -> MeetingQuerySet:
+        """Meetings the public may see: those whose notice has gone out, which made their
+        agenda and case documents public (a cancelled meeting keeps them)."""
         return self.filter(notice_sent_at__isnull=False)
 
     def upcoming(self, now: datetime.datetime | None = None) -> MeetingQuerySet:
@@ -786,13 +787,43 @@ class Meeting(TimeStamped):
 
 
 class AgendaItemQuerySet(models.QuerySet):
-    def public(self) -> AgendaItemQuerySet:
-        """Items of meetings whose notice has gone out (exempt ones show their public title)."""
+    def on_public_agenda(self) -> AgendaItemQuerySet:
+        """Items of meetings whose notice has gone out (withheld ones — `is_withheld` — show
+        their public title and legal basis only): `Meeting.objects.with_public_agenda()`,
+        through the join."""
         return self.filter(meeting__notice_sent_at__isnull=False)
 
     def published(self) -> AgendaItemQuerySet:
         """Items whose minutes and decisions are published (exempt ones still withheld)."""
         return self.filter(meeting__state=Meeting.State.PUBLISHED)
+
+
+# The public's rules for cases and attachments, each written once (docs/security.md): a case is
+# on the public record once it is on the agenda of a meeting whose notice has gone out; its
+# document is public unless the case is exempt (then only its public title and legal basis
+# are); an attachment is served unless it or its case is exempt. Pages, search, feeds, the
+# OParl API and the PDFs read them through these.
+
+
+def cases_on_public_agenda(cases: models.QuerySet[Case] | None = None) -> models.QuerySet[Case]:
+    """The cases (of `cases`, else all) the public may see, exempt ones by their public title."""
+    cases = Case.objects.all() if cases is None else cases
+    treated = AgendaItem.objects.on_public_agenda().filter(case=OuterRef("pk"))
+    return cases.filter(Exists(treated))
+
+
+def case_documents_public(cases: models.QuerySet[Case] | None = None) -> models.QuerySet[Case]:
+    """The cases (of `cases`, else all) whose document the public may read in full."""
+    return cases_on_public_agenda(cases).not_exempt()
+
+
+def attachments_served(
+    attachments: models.QuerySet[Attachment] | None = None,
+) -> models.QuerySet[Attachment]:
+    """The attachments (of `attachments`, else all) the public may download."""
+    attachments = Attachment.objects.all() if attachments is None else attachments
+    treated = AgendaItem.objects.on_public_agenda().filter(case=OuterRef("case_id"))
+    return attachments.not_exempt().filter(Exists(treated))
 
 
 class AgendaItem(TimeStamped, Exemptable):

@@ -102,7 +102,7 @@ def notice_entries(meeting: Meeting, *, members: bool) -> list[NoticeEntry]:
     # The public version lists only the attachments the public case page lists.
     attachments = Attachment.objects.order_by("position", "id")
     if not members:
-        attachments = attachments.filter(is_exempt=False)
+        attachments = attachments.not_exempt()
     items = meeting.items.select_related("case__responsible").prefetch_related(
         Prefetch("case__attachments", queryset=attachments)
     )

@@ -349,7 +349,9 @@ def _pdf_differences() -> Iterator[Difference]:
     from . import pdf
     from .documents import MinutesDocument, NoticeDocument
 
-    meetings = Meeting.objects.public().select_related("body__cooperation").order_by("pk")
+    meetings = (
+        Meeting.objects.with_public_agenda().select_related("body__cooperation").order_by("pk")
+    )
     for meeting in meetings.iterator(chunk_size=200):
         for audience in NoticeDocument.Audience:
             members = audience == NoticeDocument.Audience.MEMBERS

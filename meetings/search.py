@@ -221,7 +221,7 @@ def rebuild_index() -> int:
 def expected_rows() -> Iterator[SearchDocument]:
     """Every row the index should hold, made from what is public now (unsaved)."""
     items = (
-        AgendaItem.objects.public()
+        AgendaItem.objects.on_public_agenda()
         .select_related("meeting__body", "case")
         .order_by("pk")
         .iterator(chunk_size=2000)
@@ -252,7 +252,7 @@ ROW_FIELDS = (
 def _public_treatments():
     """Treatments of cases at meetings whose notice went out, each case's first one first."""
     return (
-        AgendaItem.objects.public()
+        AgendaItem.objects.on_public_agenda()
         .filter(case__isnull=False)
         .select_related("meeting__body", "case")
         .order_by("case_id", "meeting__start", "pk")

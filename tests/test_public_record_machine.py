@@ -14,7 +14,8 @@ The surfaces: the search for every word (a private word must not be found, a pub
 a case text or of the minutes must be), the public pages (home, archives, each meeting and
 case page), the Atom feed and the calendar, the text of every served PDF, the attachments,
 and a walk of the whole OParl API, in which every object seen at an earlier step that is
-gone now must answer `deleted: true`.
+gone now must answer `deleted: true` at its URL and be listed as deleted when the lists are
+asked with `modified_since`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from hypothesis.stateful import (
 
 from cases.models import Attachment, Case
 from meetings.models import AgendaItem, Meeting
+from meetings.oparl.views import BODY_LISTS
 from tests.conftest import IN_CI, skip_or_fail
 from tests.factories import (
     OSLO,
@@ -367,11 +369,29 @@ class PublicRecordMachine(RuleBasedStateMachine):
             documents[url] = response.json()
             queue.extend(re.findall(rf'"({re.escape(API)}[^"]+)"', json.dumps(documents[url])))
         objects = {url for url, document in documents.items() if "id" in document}
-        for url in self.seen_oparl - objects:
+        gone = self.seen_oparl - objects
+        for url in gone:
             answer = self.public.get(url)
             assert answer.status_code == 200 and answer.json().get("deleted") is True, url
+        # A client syncing with modified_since learns of each from the lists too.
+        missing = gone - self.withdrawn_in_lists() if gone else set()
+        assert not missing, f"withdrawn, but in no modified_since list: {sorted(missing)}"
         self.seen_oparl |= {u for u in objects if "deleted" not in documents[u]}
         return json.dumps(list(documents.values()), ensure_ascii=False)
+
+    def withdrawn_in_lists(self) -> set[str]:
+        """The objects the cooperation's lists say are deleted, asked with modified_since."""
+        found = set()
+        for name in BODY_LISTS:
+            page = self.public.get(
+                f"{API}body/{self.coop.pk}/{name}", {"modified_since": "2000-01-01T00:00:00+00:00"}
+            ).json()
+            while True:
+                found |= {obj["id"] for obj in page["data"] if obj.get("deleted")}
+                if "next" not in page["links"]:
+                    break
+                page = self.public.get(page["links"]["next"]).json()
+        return found
 
     @invariant()
     def every_surface_shows_exactly_what_is_public(self) -> None:

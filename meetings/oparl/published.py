@@ -21,7 +21,14 @@ from cases.models import Attachment, Case
 from cooperation.models import Body, Cooperation, Membership, Organisation, Person
 
 from ..documents import NoticeDocument
-from ..models import AgendaItem, Attendance, Meeting, MinutesDocument
+from ..models import (
+    AgendaItem,
+    Attendance,
+    Meeting,
+    MinutesDocument,
+    attachments_served,
+    cases_on_public_agenda,
+)
 from .models import Tombstone
 
 
@@ -69,7 +76,7 @@ def bodies() -> QuerySet[Cooperation]:
     A Body embeds its legislative terms, which are derived from the calendar: when a new
     period begins, the Body counts as modified.
     """
-    first_meeting = Meeting.objects.public().filter(body__cooperation=OuterRef("pk"))
+    first_meeting = Meeting.objects.with_public_agenda().filter(body__cooperation=OuterRef("pk"))
     return Cooperation.objects.annotate(
         oparl_created=F("created"),
         oparl_modified=Greatest("modified", Value(current_term_began())),
@@ -132,7 +139,7 @@ def meetings() -> QuerySet[Meeting]:
     # notice PDF the embedded invitation (never the members' version: it is not published).
     minutes = MinutesDocument.objects.filter(meeting=OuterRef("pk"))
     notices = public_notices().filter(meeting=OuterRef("pk"))
-    return Meeting.objects.public().annotate(
+    return Meeting.objects.with_public_agenda().annotate(
         oparl_created=F("created"),
         oparl_modified=latest_of(
             "modified",
@@ -148,7 +155,7 @@ def meetings() -> QuerySet[Meeting]:
 def locations() -> QuerySet[Meeting]:
     """One OParl Location per public meeting with a place (our places are free text)."""
     return (
-        Meeting.objects.public()
+        Meeting.objects.with_public_agenda()
         .exclude(place="")
         .annotate(oparl_created=F("created"), oparl_modified=F("modified"))
     )
@@ -160,7 +167,7 @@ def agenda_items() -> QuerySet[AgendaItem]:
         Q(position__lt=OuterRef("position"))
         | Q(position=OuterRef("position"), pk__lt=OuterRef("pk"))
     )
-    return AgendaItem.objects.public().annotate(
+    return AgendaItem.objects.on_public_agenda().annotate(
         oparl_created=F("created"),
         # The item shows its meeting's state (minutes published?) and its case's title.
         oparl_modified=Greatest(
@@ -181,15 +188,15 @@ def consultations() -> QuerySet[AgendaItem]:
 
 def _public_since(case: str) -> Subquery:
     """When the case went public: the first notice of a meeting with it on the agenda."""
-    treatments = AgendaItem.objects.public().filter(case=OuterRef(case))
+    treatments = AgendaItem.objects.on_public_agenda().filter(case=OuterRef(case))
     return Subquery(
         treatments.order_by("meeting__notice_sent_at").values("meeting__notice_sent_at")[:1]
     )
 
 
 def _on_public_agenda() -> QuerySet[Case]:
-    treatments = AgendaItem.objects.public().filter(case=OuterRef("pk"))
-    return Case.objects.filter(Exists(treatments)).annotate(
+    treatments = AgendaItem.objects.on_public_agenda().filter(case=OuterRef("pk"))
+    return cases_on_public_agenda().annotate(
         oparl_created=F("created"),
         first_treated=Subquery(treatments.order_by("meeting__start").values("meeting__start")[:1]),
         # The case document (a File of its own) changes with the case and goes public with it.
@@ -199,7 +206,7 @@ def _on_public_agenda() -> QuerySet[Case]:
 
 def papers() -> QuerySet[Case]:
     """OParl Papers: cases on the agenda of a public meeting, exempt ones by public title."""
-    treatments = AgendaItem.objects.public().filter(case=OuterRef("pk"))
+    treatments = AgendaItem.objects.on_public_agenda().filter(case=OuterRef("pk"))
     changed_treatments = treatments.annotate(changed=Greatest("modified", "meeting__modified"))
     attachments = Attachment.objects.filter(case=OuterRef("pk"))
     return _on_public_agenda().annotate(
@@ -214,21 +221,14 @@ def papers() -> QuerySet[Case]:
 
 def documents() -> QuerySet[Case]:
     """The case document (saksframlegg) of a public, non-exempt case, as an OParl File."""
-    return (
-        _on_public_agenda().filter(is_exempt=False).annotate(oparl_modified=F("document_modified"))
-    )
+    return _on_public_agenda().not_exempt().annotate(oparl_modified=F("document_modified"))
 
 
 def files() -> QuerySet[Attachment]:
     """Attachments the portal serves: not exempt, of a non-exempt case on a public agenda."""
-    treatments = AgendaItem.objects.public().filter(case=OuterRef("case_id"))
-    return (
-        Attachment.objects.filter(is_exempt=False, case__is_exempt=False)
-        .filter(Exists(treatments))
-        .annotate(
-            oparl_created=F("created"),
-            oparl_modified=Greatest("modified", Coalesce(_public_since("case_id"), "modified")),
-        )
+    return attachments_served().annotate(
+        oparl_created=F("created"),
+        oparl_modified=Greatest("modified", Coalesce(_public_since("case_id"), "modified")),
     )
 
 
@@ -268,16 +268,16 @@ def latest_minutes() -> QuerySet[MinutesDocument]:
 
 
 def _minutes_public() -> QuerySet[Meeting]:
-    return Meeting.objects.public().with_published_minutes()
+    return Meeting.objects.with_public_agenda().with_published_minutes()
 
 
 def notice_files() -> QuerySet[Meeting]:
     """The notice as stored PDFs: the public version, of meetings whose notice has gone out."""
-    return _stored_pdfs(Meeting.objects.public(), public_notices())
+    return _stored_pdfs(Meeting.objects.with_public_agenda(), public_notices())
 
 
 def latest_notices() -> QuerySet[NoticeDocument]:
-    return latest_versions(Meeting.objects.public(), public_notices())
+    return latest_versions(Meeting.objects.with_public_agenda(), public_notices())
 
 
 def public_notices() -> QuerySet[NoticeDocument]:

@@ -149,7 +149,7 @@ def withdrawn_without_tombstone() -> dict[str, set[int]]:
     meetings were held) is taken to have been withheld then. A tombstone too many only tells
     a client that an object it never saw is gone."""
     went_public = (
-        AgendaItem.objects.public()
+        AgendaItem.objects.on_public_agenda()
         .filter(case=OuterRef("pk"))
         .order_by("meeting__notice_sent_at")
         .values("meeting__notice_sent_at")[:1]
@@ -161,7 +161,7 @@ def withdrawn_without_tombstone() -> dict[str, set[int]]:
         .values_list("pk", flat=True)
     )
     attachment_public_since = (
-        AgendaItem.objects.public()
+        AgendaItem.objects.on_public_agenda()
         .filter(case=OuterRef("case_id"))
         .order_by("meeting__notice_sent_at")
         .values("meeting__notice_sent_at")[:1]

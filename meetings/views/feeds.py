@@ -121,7 +121,7 @@ def calendar_response(request: HttpRequest, name: str, meetings) -> HttpResponse
 def calendar_meetings(**filters):
     since = timezone.now() - datetime.timedelta(days=CALENDAR_PAST_DAYS)
     return (
-        Meeting.objects.public()
+        Meeting.objects.with_public_agenda()
         .filter(start__gte=since, **filters)
         .select_related("body")
         .order_by("start")

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.db.models import (
     CharField,
     Count,
-    Exists,
     F,
     Func,
     OuterRef,
@@ -41,7 +40,14 @@ from cooperation.models import Body, MandateVersion, Membership
 from ..compiled import Compiled, day_marker, moment_marker, number_marker, text_marker
 from ..documents import MinutesDocument, NoticeDocument
 from ..filters import DecisionFilter, MeetingFilter, form_key
-from ..models import UNDER_WAY, AgendaItem, Attendance, Meeting
+from ..models import (
+    UNDER_WAY,
+    AgendaItem,
+    Attendance,
+    Meeting,
+    attachments_served,
+    cases_on_public_agenda,
+)
 from ..page_cache import cached_part, stamp_key, total
 from ..pagination import BadCursor, CompiledPages, Page
 
@@ -58,7 +64,7 @@ CASE_TEXTS = ("proposed_decision", "background", "assessment", "external_referen
 HOME_STAMPS = ("pk", "modified", "body__modified", "body__cooperation__modified")
 UPCOMING_STAMPS = Compiled(
     lambda now, under_way: (
-        Meeting.objects.public().upcoming(now).values(*HOME_STAMPS)[:HOME_UPCOMING]
+        Meeting.objects.with_public_agenda().upcoming(now).values(*HOME_STAMPS)[:HOME_UPCOMING]
     ),
     now=moment_marker(0),
     under_way=moment_marker(0) - UNDER_WAY,  # upcoming() derives it from `now`
@@ -168,7 +174,7 @@ def archive_rows(
 
 MEETING_ROWS = ("pk", "start", "modified", "body__modified")
 MEETING_PAGES = CompiledPages(
-    lambda **filters: MeetingFilter.apply(Meeting.objects.public(), **filters).values(
+    lambda **filters: MeetingFilter.apply(Meeting.objects.with_public_agenda(), **filters).values(
         *MEETING_ROWS
     ),
     date_field="start",
@@ -183,7 +189,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         request,
         "meetings/meeting_list.html#rows",
         page,
-        lambda: Meeting.objects.public().select_related("body"),
+        lambda: Meeting.objects.with_public_agenda().select_related("body"),
     )
     return render(
         request,
@@ -286,7 +292,7 @@ def public_meetings():
     """Public meetings with their body and cooperation, and the stamps of their stored PDFs
     (meeting_documents reads the documents by them)."""
     return (
-        Meeting.objects.public()
+        Meeting.objects.with_public_agenda()
         .select_related("body__cooperation")
         .annotate(
             notice_document_stamp=LATEST_PUBLIC_NOTICE,
@@ -400,11 +406,9 @@ def meeting_page_context(meeting: Meeting, *, show_minutes: bool) -> dict:
 
 def public_case(cooperation: str, year: int, sequence: int) -> Case:
     """A case the public may see: one on the agenda of a meeting whose notice has gone out."""
-    on_public_agenda = AgendaItem.objects.public().filter(case=OuterRef("pk"))
     case = (
-        Case.objects.select_related("cooperation", "responsible")
+        cases_on_public_agenda(Case.objects.select_related("cooperation", "responsible"))
         .filter(cooperation__slug=cooperation, year=year, sequence=sequence)
-        .filter(Exists(on_public_agenda))
         .first()
     )
     if case is None:
@@ -436,9 +440,7 @@ def attachment_download(
 ) -> FileResponse:
     """Attachments are served through here, so an exempt one can never be fetched."""
     case = public_case(cooperation, year, sequence)
-    if case.is_exempt:
-        raise Http404
-    attachment = get_object_or_404(case.attachments, pk=pk, is_exempt=False)
+    attachment = get_object_or_404(attachments_served(case.attachments.all()), pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
@@ -543,7 +545,7 @@ def case_stamps():
     notice or publication, a body renamed: each moves a stamp, since a save changes its
     `modified`, and so the sum, even when another row is dated later (page_cache.total); a
     row gone changes a number."""
-    treatments = AgendaItem.objects.public().filter(case=OuterRef("pk"))
+    treatments = AgendaItem.objects.on_public_agenda().filter(case=OuterRef("pk"))
     attachments = Attachment.objects.filter(case=OuterRef("pk"))
     return Case.objects.annotate(
         cooperation_modified=F("cooperation__modified"),
@@ -580,7 +582,7 @@ def case_part(pk: int) -> str:
     the case document, its path through the bodies and its attachments (3 queries)."""
     case = get_object_or_404(Case.objects.select_related("cooperation", "responsible"), pk=pk)
     treatments = list(
-        AgendaItem.objects.public()
+        AgendaItem.objects.on_public_agenda()
         .filter(case=case)
         .select_related("meeting__body")
         .defer("minutes_text")
@@ -588,7 +590,7 @@ def case_part(pk: int) -> str:
     )
     for item in treatments:
         item.case = case  # what is_withheld reads, so it is not read again per item
-    attachments = [] if case.is_exempt else list(case.attachments.filter(is_exempt=False))
+    attachments = list(attachments_served(case.attachments.all()))
     return render_to_string(
         CASE_PART, {"case": case, "treatments": treatments, "attachments": attachments}
     )
@@ -608,9 +610,9 @@ def body_stamps(today):
     passes a meeting can only leave the upcoming ones and join those begun, so for the same
     meetings these two numbers tell which meetings each list shows."""
     mandates = MandateVersion.objects.filter(body=OuterRef("pk"))
-    adopting = AgendaItem.objects.public().filter(adopts_mandate__body=OuterRef("pk"))
+    adopting = AgendaItem.objects.on_public_agenda().filter(adopts_mandate__body=OuterRef("pk"))
     members = Membership.objects.current(today).filter(body=OuterRef("pk"))
-    meetings = Meeting.objects.public().filter(body=OuterRef("pk"))
+    meetings = Meeting.objects.with_public_agenda().filter(body=OuterRef("pk"))
     return Body.objects.annotate(
         mandates_stamp=stamp_of(mandates, "body", Count("pk"), total("modified")),
         adopting_stamp=stamp_of(
@@ -663,7 +665,7 @@ def body_part(body: Body, today) -> str:
         body.mandates.prefetch_related(
             Prefetch(
                 "adopted_by_items",
-                queryset=AgendaItem.objects.public()
+                queryset=AgendaItem.objects.on_public_agenda()
                 .select_related("meeting__body")
                 .defer("minutes_text", "decision"),
             )
@@ -678,7 +680,7 @@ def body_part(body: Body, today) -> str:
     members.sort(key=lambda m: (role_order[m.role], m.person.name))
     # By the database's clock, as the key counted them (body_stamps), and read after it: at
     # worst a meeting that has just begun shows under a key that does not count it yet.
-    meetings = Meeting.objects.public().for_body(body).only(*BODY_MEETING_FIELDS)
+    meetings = Meeting.objects.with_public_agenda().for_body(body).only(*BODY_MEETING_FIELDS)
     upcoming = list(meetings.filter(upcoming_meetings()).order_by("start")[:BODY_MEETINGS])
     past = list(
         meetings.filter(begun_meetings())

@@ -75,7 +75,7 @@ def test_the_public_sees_the_public_title_of_an_exempt_case():
         exemption_basis="Offl. § 25",
     )
     assert case.title_for_public == "Ansettelsessak"
-    assert list(Case.objects.public()) == []
+    assert list(Case.objects.not_exempt()) == []
 
 
 @pytest.mark.django_db

@@ -151,12 +151,14 @@ def walk(django_db_setup, django_db_blocker, schemas, tmp_path_factory) -> Walk:
             store_minutes(meeting, f"%PDF-1.7 referat {n}".encode())
             if n == 0:
                 store_minutes(meeting, b"%PDF-1.7 rettet referat")
-        store_minutes(Meeting.objects.public().exclude(state=Meeting.State.PUBLISHED).first())
+        store_minutes(
+            Meeting.objects.with_public_agenda().exclude(state=Meeting.State.PUBLISHED).first()
+        )
         # Their notices: the public and the members' version (which must never show), one
         # with a supplementary notice, one with the members' version only (its public one
         # failed to render), and one stored for a meeting still planned.
         members = []
-        for n, meeting in enumerate(Meeting.objects.public().order_by("pk")):
+        for n, meeting in enumerate(Meeting.objects.with_public_agenda().order_by("pk")):
             if n != 1:
                 store_notice(meeting, f"%PDF-1.7 innkalling {n}".encode())
             if n == 0:
@@ -183,10 +185,10 @@ def walk(django_db_setup, django_db_blocker, schemas, tmp_path_factory) -> Walk:
 
 def expected_ids() -> dict[str, set[int]]:
     """What the portal publishes, to compare with what the walk found."""
-    on_public_agenda = AgendaItem.objects.public().values("case")
+    on_public_agenda = AgendaItem.objects.on_public_agenda().values("case")
     ids = {
-        "Meeting": Meeting.objects.public(),
-        "AgendaItem": AgendaItem.objects.public(),
+        "Meeting": Meeting.objects.with_public_agenda(),
+        "AgendaItem": AgendaItem.objects.on_public_agenda(),
         "Paper": Case.objects.filter(pk__in=on_public_agenda),
         "File": Attachment.objects.filter(
             is_exempt=False, case__is_exempt=False, case__in=on_public_agenda
@@ -194,7 +196,7 @@ def expected_ids() -> dict[str, set[int]]:
         "File minutes/": Meeting.objects.with_published_minutes().filter(
             pk__in=MinutesDocument.objects.values("meeting")
         ),
-        "File notice/": Meeting.objects.public().filter(
+        "File notice/": Meeting.objects.with_public_agenda().filter(
             pk__in=NoticeDocument.objects.filter(audience="public").values("meeting")
         ),
     }

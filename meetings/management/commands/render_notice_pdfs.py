@@ -34,7 +34,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        meetings = Meeting.objects.public().select_related("body").order_by("start", "pk")
+        meetings = (
+            Meeting.objects.with_public_agenda().select_related("body").order_by("start", "pk")
+        )
         if options["meeting"]:
             meetings = meetings.filter(pk__in=options["meeting"])
             missing = set(options["meeting"]) - set(meetings.values_list("pk", flat=True))
