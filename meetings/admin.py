@@ -3,6 +3,8 @@ from django.contrib.admin.widgets import AutocompleteMixin
 from django.forms.models import BaseInlineFormSet
 
 from cases.models import Attachment, Case
+from cooperation import admin as cooperation_admin
+from cooperation.models import Body, Membership, Organisation, Person
 
 from .approvals import Approval, Comment, Correction
 from .models import AgendaItem, Attendance, Meeting, MeetingEvent
@@ -129,6 +131,26 @@ class CaseAdmin(ChangingPublicRecordAdmin, admin.ModelAdmin):
     autocomplete_fields = ["responsible", "references"]
     list_select_related = ["responsible", "cooperation"]
     inlines = [AttachmentInline]
+
+
+# The cooperation app's admins, registered again with the one path (ADR 15): what they delete
+# or change leaves its OParl tombstone, and the notices and minutes that print a body's or a
+# person's name are made again. `cooperation` imports nothing from `meetings`.
+for model, model_admin in [
+    (Organisation, cooperation_admin.OrganisationAdmin),
+    (Body, cooperation_admin.BodyAdmin),
+    (Person, cooperation_admin.PersonAdmin),
+    (Membership, cooperation_admin.MembershipAdmin),
+]:
+    admin.site.unregister(model)
+    admin.site.register(
+        model,
+        type(
+            model_admin.__name__,
+            (ChangingPublicRecordAdmin, model_admin),
+            {"__module__": __name__},
+        ),
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from django.contrib.admin.utils import unquote
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.tasks import TaskResultStatus
 from django.utils.translation import gettext
 
 from cases.models import Attachment, Case
 from cooperation.domain import NotAllowed
+from cooperation.models import Body, Person
 
 from .models import AgendaItem, Attendance, Meeting
 from .oparl.withdrawals import (
@@ -123,6 +124,20 @@ def _showing(objects: Iterable[models.Model]) -> tuple[set[int], set[int]]:
                 cases.add(obj.case_id)
             case Attendance() if obj.meeting_id:
                 meetings.add(obj.meeting_id)  # the minutes print who attended
+            case Body() if obj.pk:
+                # Its name heads its meetings' notices and minutes.
+                meetings.update(
+                    Meeting.objects.with_public_agenda()
+                    .filter(body=obj)
+                    .values_list("pk", flat=True)
+                )
+            case Person() if obj.pk:
+                # The minutes print who attended, and for whom.
+                meetings.update(
+                    Attendance.objects.filter(Q(person=obj) | Q(substitute_for=obj))
+                    .filter(meeting__notice_sent_at__isnull=False)
+                    .values_list("meeting_id", flat=True)
+                )
     if cases:
         # Every meeting that has one of the cases on its agenda shows its document.
         meetings.update(
@@ -258,12 +273,14 @@ class ChangingPublicRecordAdmin:
 
 def _shown_with(obj: models.Model) -> list[models.Model]:
     """What the admin's inlines change with obj: a case's attachments, a meeting's items and
-    attendance."""
+    attendance, a body's memberships."""
     match obj:
         case Case():
             return list(obj.attachments.all())
         case Meeting():
             return [*obj.items.all(), *obj.attendances.all()]
+        case Body():
+            return list(obj.memberships.all())
     return []
 
 

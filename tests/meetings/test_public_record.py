@@ -20,7 +20,8 @@ from meetings.oparl.models import Tombstone
 from meetings.public_record import change_attachment_exemption, edit_case, remove_attachment
 from meetings.search import SearchDocument
 from tests.conftest import QUEUEING
-from tests.meetings.test_public_record_leaks import hit_count
+from tests.factories import make_membership, make_person, make_user
+from tests.meetings.test_public_record_leaks import admin_form, hit_count
 
 pytestmark = [pytest.mark.django_db, pytest.mark.renders_pdfs]
 
@@ -70,6 +71,29 @@ def test_a_withheld_or_removed_attachment_is_withdrawn_from_open_data(
         Tombstone.objects.filter(kind=Tombstone.Kind.FILE).values_list("object_id", flat=True)
     )
     assert withdrawn == {attachment.pk, removed}
+
+
+def test_a_person_deleted_in_the_admin_is_withdrawn_from_open_data(client, body_x, coop_a):
+    person = make_person(coop_a, name="Ola Nordmann")
+    make_membership(body_x, person)
+    assert client.get(f"/oparl/v1/person/{person.pk}").json()["name"] == "Ola Nordmann"
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    response = client.post(f"/admin/cooperation/person/{person.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    client.logout()
+    assert client.get(f"/oparl/v1/person/{person.pk}").json()["deleted"] is True
+
+
+def test_a_body_renamed_in_the_admin_gets_its_notices_made_again(client, public_case):
+    meeting = public_case.treatments.get().meeting
+    body = meeting.body
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/admin/cooperation/body/{body.pk}/change/"
+    response = client.post(url, admin_form(client, url, name="Styret for Kvernbergsundet"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    latest = NoticeDocument.objects.filter(meeting=meeting, audience="public").first()
+    assert latest.version == 2
+    call_command("check_public_record", stdout=io.StringIO())
 
 
 # The operator's check.
