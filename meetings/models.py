@@ -51,6 +51,15 @@ STANDARD_ITEMS = {
 UNDER_WAY = datetime.timedelta(hours=12)
 
 
+@contextmanager
+def changing_public_record(*objects):
+    """`meetings.public_record.changing` (ADR 15), which imports this module."""
+    from .public_record import changing
+
+    with changing(*objects) as change:
+        yield change
+
+
 class MeetingQuerySet(models.QuerySet):
     def of(self, cooperation: Cooperation) -> MeetingQuerySet:
         return self.filter(body__cooperation=cooperation)
@@ -274,17 +283,17 @@ class Meeting(TimeStamped):
         return [*fields, "modified"]
 
     def send_notice(self, *, by) -> None:
-        """Send the notice: items get their numbers and the agenda becomes public."""
-        self._move(
-            by=by,
-            to=self.State.NOTICE_SENT,
-            allowed_from={self.State.PLANNED},
-            refusal=gettext("The notice can only be sent once, for a planned meeting."),
-            extra_fields={"notice_sent_at": timezone.now()},
-            before_save=lambda meeting, by: meeting.assign_numbers(by=by),
-        )
-        # The agenda and its case documents are public now: searchable, and the notice PDFs.
-        self.refresh_public_record()
+        """Send the notice: items get their numbers and the agenda becomes public (searchable,
+        and its notice PDFs asked for, in the same transaction: meetings/public_record.py)."""
+        with changing_public_record(self):
+            self._move(
+                by=by,
+                to=self.State.NOTICE_SENT,
+                allowed_from={self.State.PLANNED},
+                refusal=gettext("The notice can only be sent once, for a planned meeting."),
+                extra_fields={"notice_sent_at": timezone.now()},
+                before_save=lambda meeting, by: meeting.assign_numbers(by=by),
+            )
 
     def record_held(self, *, by) -> None:
         self._move(
@@ -575,33 +584,25 @@ class Meeting(TimeStamped):
         return True
 
     def publish(self, *, by) -> None:
-        self._move(
-            by=by,
-            to=self.State.PUBLISHED,
-            allowed_from={self.State.APPROVED},
-            refusal=gettext("Only approved minutes can be published."),
-            extra_fields={"published_at": timezone.now()},
-        )
-        self.refresh_public_record()
-
-    def refresh_public_record(self) -> None:
-        """Bring what the public record derives from this meeting up to date: its search rows
-        and those of the cases on its agenda now, its PDFs as the transaction commits
-        (meetings/public_record.py, ADR 15)."""
-        from .public_record import refresh  # it imports this module
-
-        refresh(meetings=[self.pk])
+        with changing_public_record(self):
+            self._move(
+                by=by,
+                to=self.State.PUBLISHED,
+                allowed_from={self.State.APPROVED},
+                refusal=gettext("Only approved minutes can be published."),
+                extra_fields={"published_at": timezone.now()},
+            )
 
     def cancel(self, *, by, reason: str = "") -> None:
-        self._move(
-            by=by,
-            to=self.State.CANCELLED,
-            allowed_from={self.State.PLANNED, self.State.NOTICE_SENT},
-            refusal=gettext("Only a meeting that has not been held can be cancelled."),
-            note=reason,
-            extra_fields={"cancelled_reason": reason},
-        )
-        self.refresh_public_record()
+        with changing_public_record(self):
+            self._move(
+                by=by,
+                to=self.State.CANCELLED,
+                allowed_from={self.State.PLANNED, self.State.NOTICE_SENT},
+                refusal=gettext("Only a meeting that has not been held can be cancelled."),
+                note=reason,
+                extra_fields={"cancelled_reason": reason},
+            )
 
     # Planning and the agenda. The agenda can change freely while the meeting is planned;
     # after the notice, items are numbered and the agenda is public.
@@ -703,7 +704,7 @@ class Meeting(TimeStamped):
         sent to the members with the supplementary notice."""
         if not self.may_be_managed_by(by):
             raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
-        with transaction.atomic():
+        with changing_public_record(self):
             locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.pk)
             if locked.state != self.State.NOTICE_SENT:
                 raise DomainError(
@@ -728,7 +729,6 @@ class Meeting(TimeStamped):
                 actor=by if by.is_authenticated else None,
                 note=gettext("Supplementary item %(number)s") % {"number": item.number},
             )
-        self.refresh_public_record()
         return item
 
     def supplementary_items(self) -> AgendaItemQuerySet:
@@ -1102,7 +1102,7 @@ class AgendaItem(TimeStamped, Exemptable):
             raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
         if not reason.strip():
             raise DomainError(gettext("Say why the minutes are corrected."))
-        with transaction.atomic():
+        with changing_public_record(self):
             meeting = Meeting.objects.select_for_update(no_key=True).get(pk=self.meeting_id)
             if meeting.state not in (Meeting.State.APPROVED, Meeting.State.PUBLISHED):
                 raise DomainError(
@@ -1135,7 +1135,6 @@ class AgendaItem(TimeStamped, Exemptable):
                 note=f"{current.number_label or current.display_title}: {reason.strip()}",
             )
         self.refresh_from_db()
-        meeting.refresh_public_record()
         return correction
 
     def change_exemption(
@@ -1144,11 +1143,9 @@ class AgendaItem(TimeStamped, Exemptable):
         """Withhold the item from the public (its minutes, decision and title; the public title
         and legal basis are shown instead), or release it. Allowed in every state: withholding
         more is always possible, and so is correcting a mistaken exemption."""
-        from .public_record import changing  # it imports this module
-
         if not self.meeting.may_be_managed_by(by):
             raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
-        with changing(self):
+        with changing_public_record(self):
             self.is_exempt = is_exempt
             self.exemption_basis = exemption_basis.strip() if is_exempt else ""
             self.public_title = public_title.strip()

@@ -40,7 +40,7 @@ from django.utils.translation import gettext
 
 from cases.models import Attachment, Case
 from cooperation.domain import NotAllowed
-from cooperation.models import Body, Person
+from cooperation.models import Body, Organisation, Person
 
 from .models import AgendaItem, Attendance, Meeting
 from .oparl.withdrawals import (
@@ -52,25 +52,55 @@ from .oparl.withdrawals import (
 
 logger = logging.getLogger(__name__)
 
-# Any fixed number: PostgreSQL's transaction-level advisory lock that orders the rebuilds of
-# the search rows (see `_rebuild_search_rows`).
-SEARCH_ROWS_LOCK = 7_316_016
+# Any fixed number: PostgreSQL's transaction-level advisory lock that orders the writes to the
+# public record (see `take_turn`).
+PUBLIC_RECORD_LOCK = 7_316_016
+
+
+def take_turn() -> None:
+    """Wait, inside the caller's transaction, until no other write to the public record is
+    under way (PostgreSQL; SQLite runs one writer at a time anyway).
+
+    Taken before anything is read or written: a writer then never works from what another,
+    still uncommitted, has not yet shown it (which meetings show a case, a case's text), its
+    rebuild of the search rows reads what the one before it committed, and the rows end as
+    the last commit left the texts. As the first lock of the transaction, it is never waited
+    for while a row lock is held: no deadlock with the row locks the writes take."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLIC_RECORD_LOCK])
+
+
+class Change:
+    """What a `changing` block tells it: objects it created, and whether it wrote at all."""
+
+    def __init__(self) -> None:
+        self.created: list[models.Model] = []
+        self.written = True
+
+    def include(self, *objects: models.Model) -> None:
+        """Objects the block created, which `changing` could not be given before."""
+        self.created.extend(objects)
+
+    def nothing_written(self) -> None:
+        """The block wrote nothing after all (a form refused): no rebuild, no render."""
+        self.written = False
 
 
 @contextmanager
-def changing(*objects: models.Model) -> Iterator[list[models.Model]]:
+def changing(*objects: models.Model) -> Iterator[Change]:
     """Run a write that may change what the public sees of `objects` (new, changed or about to
-    be deleted), and bring every store derived from the public record up to date with it.
-
-    The block may add to the list it is given what it created and could not name before."""
+    be deleted), and bring every store derived from the public record up to date with it."""
     objects = [obj for obj in objects if isinstance(obj, RECORDED)]
-    created: list[models.Model] = []
+    change = Change()
     with transaction.atomic():
+        take_turn()
         meetings, cases = _showing(objects)
         with recording_withdrawals(*(obj for obj in objects if obj.pk)):
-            yield created
-        after_meetings, after_cases = _showing([*objects, *created])
-        refresh(meetings=meetings | after_meetings, cases=cases | after_cases)
+            yield change
+        if change.written:
+            after_meetings, after_cases = _showing([*objects, *change.created])
+            refresh(meetings=meetings | after_meetings, cases=cases | after_cases)
 
 
 def refresh(*, meetings: Iterable[int] = (), cases: Iterable[int] = ()) -> None:
@@ -132,9 +162,17 @@ def _showing(objects: Iterable[models.Model]) -> tuple[set[int], set[int]]:
                     .values_list("pk", flat=True)
                 )
             case Person() if obj.pk:
-                # The minutes print who attended, and for whom.
+                # The minutes print who attended, and for whom; the notice each case's officer.
                 meetings.update(
                     Attendance.objects.filter(Q(person=obj) | Q(substitute_for=obj))
+                    .filter(meeting__notice_sent_at__isnull=False)
+                    .values_list("meeting_id", flat=True)
+                )
+                cases.update(Case.objects.filter(responsible=obj).values_list("pk", flat=True))
+            case Organisation() if obj.pk:
+                # The minutes print whom each member met for.
+                meetings.update(
+                    Attendance.objects.filter(on_behalf_of=obj)
                     .filter(meeting__notice_sent_at__isnull=False)
                     .values_list("meeting_id", flat=True)
                 )
@@ -157,13 +195,7 @@ def _rebuild_search_rows(meetings: set[int], cases: set[int]) -> None:
     from .search import index_cases, index_meeting
 
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Two writers that change the same meeting or case rebuild its rows one after the
-            # other, each reading what the other committed: the rows end as the last commit
-            # left the texts (and never collide on a case's row). Taken after the block's
-            # writes, so it waits for no row lock while holding it: no deadlock.
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEARCH_ROWS_LOCK])
+        take_turn()  # already taken by `changing`; again for a caller of `refresh` alone
         for meeting in Meeting.objects.filter(pk__in=meetings).order_by("pk"):
             index_meeting(meeting)
         index_cases(cases)
@@ -254,7 +286,11 @@ class ChangingPublicRecordAdmin:
         before = [obj, *_shown_with(obj)] if obj is not None else []
         with changing(*before) as change:
             response = super().changeform_view(request, object_id, form_url, extra_context)
-            change.extend(getattr(request, "_public_record_saved", []))
+            saved = getattr(request, "_public_record_saved", None)
+            if saved is None:
+                change.nothing_written()  # the form was refused and shown again
+            else:
+                change.include(*saved)
         return response
 
     def save_model(self, request, obj, form, change) -> None:
@@ -295,9 +331,16 @@ class Difference:
     store: str  # "search", "pdf" or "oparl"
     what: str  # e.g. "case 12", "meeting 7 (minutes)"
     problem: str
+    # The rows keep no history of what was once published: a missing tombstone is inferred
+    # (withdrawals.withdrawn_without_tombstone), and may be one too many. Listed, and
+    # recorded by --repair, but not counted as a failure.
+    certain: bool = True
 
     def __str__(self) -> str:
-        return f"{self.store}: {self.what}: {self.problem}"
+        line = f"{self.store}: {self.what}: {self.problem}"
+        if self.certain:
+            return line
+        return gettext("%(difference)s (probably)") % {"difference": line}
 
 
 def differences(*, pdfs: bool = True) -> Iterator[Difference]:
@@ -308,7 +351,10 @@ def differences(*, pdfs: bool = True) -> Iterator[Difference]:
     for kind, ids in withdrawn_without_tombstone().items():
         for pk in sorted(ids):
             yield Difference(
-                "oparl", f"{kind} {pk}", gettext("withheld after it was public, no tombstone")
+                "oparl",
+                f"{kind} {pk}",
+                gettext("withheld after it was public, no tombstone"),
+                certain=False,
             )
 
 

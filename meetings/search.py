@@ -205,7 +205,10 @@ def index_cases(case_ids: Iterable[int]) -> None:
 
 def rebuild_index() -> int:
     """Rebuild every row from what is public now; returns the number of rows."""
+    from .public_record import take_turn  # it imports this module
+
     with transaction.atomic():
+        take_turn()  # no write to the public record rebuilds rows meanwhile
         SearchDocument.objects.all().delete()
         count = _bulk_create(expected_rows())
         if connection.vendor == "postgresql":

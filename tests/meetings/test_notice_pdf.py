@@ -15,6 +15,7 @@ from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import override_settings
 
 from cases.models import Attachment
 from cooperation.domain import DomainError
@@ -32,6 +33,7 @@ from tests.factories import (
     make_person,
     make_user,
 )
+from tests.meetings.test_pdf_tasks import DATABASE_BACKEND, run_worker
 
 # The notice's PDFs are laid out in the request, as `make run` does (tests/conftest.py).
 pytestmark = pytest.mark.renders_pdfs
@@ -358,6 +360,9 @@ def test_a_failed_render_loses_no_notice_and_the_command_makes_it_later(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_render_holds_no_database_lock(client, planned, secretary_a):
+    """In production the request only enqueues (in its transaction, ADR 15) and the task
+    worker lays the PDFs out outside any transaction. (The immediate backend of development
+    renders inside the request's transaction.)"""
     render = pdf.html_to_pdf
     in_transaction = []
 
@@ -365,8 +370,13 @@ def test_the_render_holds_no_database_lock(client, planned, secretary_a):
         in_transaction.append(connection.in_atomic_block)
         return render(html)
 
-    with mock.patch("meetings.pdf.html_to_pdf", side_effect=render_and_look):
+    with (
+        override_settings(TASKS=DATABASE_BACKEND),
+        mock.patch("meetings.pdf.html_to_pdf", side_effect=render_and_look),
+    ):
         send(client, planned, secretary_a)
+        assert in_transaction == []
+        run_worker()
     assert in_transaction == [False, False]
     assert planned.notice_documents.count() == 2
 
