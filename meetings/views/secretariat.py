@@ -467,9 +467,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ).select_related("cooperation"),
         pk=pk,
     )
-    form = CaseForm(request.POST or None, instance=case, prefix="case")
+    # Two forms post here: the case document's, and the attachment upload's. Each is bound
+    # only to its own post, so a refused upload shows the case document as it is stored.
+    saving_case = request.method == "POST" and "case-title" in request.POST
+    form = CaseForm(request.POST if saving_case else None, instance=case, prefix="case")
     attachment_form = AttachmentForm(prefix="vedlegg")
-    if request.method == "POST" and "case-title" in request.POST:
+    if saving_case:
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in CaseForm.Meta.fields}
             edit_case(case, by=request.user, **fields)

@@ -312,3 +312,21 @@ def test_an_oversized_attachment_is_refused_with_its_size(as_secretary, case, mo
     )
     assert response.status_code == 422 and "MB" in response.text
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_shows_the_case_document_as_it_is_stored(as_secretary, case):
+    """The upload posts only its own fields: the case form beside it is not bound to them, so
+    it shows the stored texts, not empty fields marked required (which a save would wipe)."""
+    case.background = "Bakgrunnen som er lagret."
+    case.save()
+    evil = SimpleUploadedFile("evil.html", b"<script>alert(1)</script>", content_type="text/html")
+    response = as_secretary.post(
+        f"/sekretariat/saksframlegg/{case.pk}/", {"vedlegg-title": "Ondt", "vedlegg-file": evil}
+    )
+    assert response.status_code == 422 and "kan ikke legges ved" in response.text
+    form = response.context["form"]
+    assert not form.is_bound
+    assert form["title"].value() == case.title
+    assert "Bakgrunnen som er lagret." in response.text
+    assert "Feltet er påkrevet" not in response.text
