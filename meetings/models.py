@@ -245,10 +245,13 @@ class Meeting(TimeStamped):
         note: str = "",
         extra_fields: dict | None = None,
         before_save=None,
+        changes_public_record: bool = False,
     ) -> None:
         if not self.may_be_managed_by(by):
             raise NotAllowed(gettext("Only the secretariat of this cooperation may do this."))
-        with transaction.atomic():
+        # A move the public sees (notice, publication, cancelling) commits with its search
+        # rows and its PDFs' tasks (meetings/public_record.py, ADR 15).
+        with changing_public_record(self) if changes_public_record else transaction.atomic():
             # FOR NO KEY UPDATE: the key does not change, so inserts that reference the row
             # (items, attendance) need not wait for us, nor we for them.
             locked = Meeting.objects.select_for_update(no_key=True).get(pk=self.pk)
@@ -285,15 +288,15 @@ class Meeting(TimeStamped):
     def send_notice(self, *, by) -> None:
         """Send the notice: items get their numbers and the agenda becomes public (searchable,
         and its notice PDFs asked for, in the same transaction: meetings/public_record.py)."""
-        with changing_public_record(self):
-            self._move(
-                by=by,
-                to=self.State.NOTICE_SENT,
-                allowed_from={self.State.PLANNED},
-                refusal=gettext("The notice can only be sent once, for a planned meeting."),
-                extra_fields={"notice_sent_at": timezone.now()},
-                before_save=lambda meeting, by: meeting.assign_numbers(by=by),
-            )
+        self._move(
+            by=by,
+            to=self.State.NOTICE_SENT,
+            allowed_from={self.State.PLANNED},
+            refusal=gettext("The notice can only be sent once, for a planned meeting."),
+            extra_fields={"notice_sent_at": timezone.now()},
+            before_save=lambda meeting, by: meeting.assign_numbers(by=by),
+            changes_public_record=True,
+        )
 
     def record_held(self, *, by) -> None:
         self._move(
@@ -584,25 +587,25 @@ class Meeting(TimeStamped):
         return True
 
     def publish(self, *, by) -> None:
-        with changing_public_record(self):
-            self._move(
-                by=by,
-                to=self.State.PUBLISHED,
-                allowed_from={self.State.APPROVED},
-                refusal=gettext("Only approved minutes can be published."),
-                extra_fields={"published_at": timezone.now()},
-            )
+        self._move(
+            by=by,
+            to=self.State.PUBLISHED,
+            allowed_from={self.State.APPROVED},
+            refusal=gettext("Only approved minutes can be published."),
+            extra_fields={"published_at": timezone.now()},
+            changes_public_record=True,
+        )
 
     def cancel(self, *, by, reason: str = "") -> None:
-        with changing_public_record(self):
-            self._move(
-                by=by,
-                to=self.State.CANCELLED,
-                allowed_from={self.State.PLANNED, self.State.NOTICE_SENT},
-                refusal=gettext("Only a meeting that has not been held can be cancelled."),
-                note=reason,
-                extra_fields={"cancelled_reason": reason},
-            )
+        self._move(
+            by=by,
+            to=self.State.CANCELLED,
+            allowed_from={self.State.PLANNED, self.State.NOTICE_SENT},
+            refusal=gettext("Only a meeting that has not been held can be cancelled."),
+            note=reason,
+            extra_fields={"cancelled_reason": reason},
+            changes_public_record=True,
+        )
 
     # Planning and the agenda. The agenda can change freely while the meeting is planned;
     # after the notice, items are numbered and the agenda is public.
@@ -810,11 +813,6 @@ def cases_on_public_agenda(cases: models.QuerySet[Case] | None = None) -> models
     cases = Case.objects.all() if cases is None else cases
     treated = AgendaItem.objects.on_public_agenda().filter(case=OuterRef("pk"))
     return cases.filter(Exists(treated))
-
-
-def case_documents_public(cases: models.QuerySet[Case] | None = None) -> models.QuerySet[Case]:
-    """The cases (of `cases`, else all) whose document the public may read in full."""
-    return cases_on_public_agenda(cases).not_exempt()
 
 
 def attachments_served(

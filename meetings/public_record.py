@@ -49,6 +49,7 @@ from .oparl.withdrawals import (
     recording_withdrawals,
     withdrawn_without_tombstone,
 )
+from .tasks import MINUTES, NOTICE, make_minutes_document, make_notice_documents
 
 logger = logging.getLogger(__name__)
 
@@ -100,21 +101,11 @@ def changing(*objects: models.Model) -> Iterator[Change]:
             yield change
         if change.written:
             after_meetings, after_cases = _showing([*objects, *change.created])
-            refresh(meetings=meetings | after_meetings, cases=cases | after_cases)
-
-
-def refresh(*, meetings: Iterable[int] = (), cases: Iterable[int] = ()) -> None:
-    """Bring the search rows of these meetings and cases up to date, and ask the task worker
-    for their PDFs again.
-
-    The tasks are enqueued inside the caller's transaction: the database backend stores them
-    with the change, so a change is never committed without its render, nor a render asked
-    for a change that was rolled back; the worker sees them once both are committed."""
-    meetings, cases = set(meetings), set(cases)
-    if not (meetings or cases):
-        return
-    _rebuild_search_rows(meetings, cases)
-    make_documents(meetings)
+            _rebuild_search_rows(meetings | after_meetings, cases | after_cases)
+            # Enqueued inside the transaction: the database backend stores the tasks with the
+            # change, so a change is never committed without its render, nor a render asked
+            # for a change that was rolled back; the worker sees both once committed.
+            make_documents(meetings | after_meetings)
 
 
 def make_documents(meeting_ids: Iterable[int]) -> list[int]:
@@ -122,10 +113,8 @@ def make_documents(meeting_ids: Iterable[int]) -> list[int]:
     once published; the ids of the meetings whose render failed at once (only the immediate
     backend of development and tests renders here; the worker's failures show in the
     workspace and the log, with a button to make them again)."""
-    from .tasks import make_minutes_document, make_notice_documents
-
     failed = []
-    meetings = Meeting.objects.filter(pk__in=list(meeting_ids), notice_sent_at__isnull=False)
+    meetings = Meeting.objects.with_public_agenda().filter(pk__in=list(meeting_ids))
     for pk, state in meetings.values_list("pk", "state"):
         results = [make_notice_documents.enqueue(meeting_id=pk)]
         if state == Meeting.State.PUBLISHED:
@@ -165,7 +154,7 @@ def _showing(objects: Iterable[models.Model]) -> tuple[set[int], set[int]]:
                 # The minutes print who attended, and for whom; the notice each case's officer.
                 meetings.update(
                     Attendance.objects.filter(Q(person=obj) | Q(substitute_for=obj))
-                    .filter(meeting__notice_sent_at__isnull=False)
+                    .filter(meeting__in=Meeting.objects.with_public_agenda())
                     .values_list("meeting_id", flat=True)
                 )
                 cases.update(Case.objects.filter(responsible=obj).values_list("pk", flat=True))
@@ -173,7 +162,7 @@ def _showing(objects: Iterable[models.Model]) -> tuple[set[int], set[int]]:
                 # The minutes print whom each member met for.
                 meetings.update(
                     Attendance.objects.filter(on_behalf_of=obj)
-                    .filter(meeting__notice_sent_at__isnull=False)
+                    .filter(meeting__in=Meeting.objects.with_public_agenda())
                     .values_list("meeting_id", flat=True)
                 )
     if cases:
@@ -194,11 +183,9 @@ def _showing(objects: Iterable[models.Model]) -> tuple[set[int], set[int]]:
 def _rebuild_search_rows(meetings: set[int], cases: set[int]) -> None:
     from .search import index_cases, index_meeting
 
-    with transaction.atomic():
-        take_turn()  # already taken by `changing`; again for a caller of `refresh` alone
-        for meeting in Meeting.objects.filter(pk__in=meetings).order_by("pk"):
-            index_meeting(meeting)
-        index_cases(cases)
+    for meeting in Meeting.objects.filter(pk__in=meetings).order_by("pk"):
+        index_meeting(meeting)
+    index_cases(cases)
 
 
 # The case document and its attachments (the writes the secretariat's case editor makes).
@@ -335,6 +322,9 @@ class Difference:
     # (withdrawals.withdrawn_without_tombstone), and may be one too many. Listed, and
     # recorded by --repair, but not counted as a failure.
     certain: bool = True
+    # A stored PDF's: its meeting, and which document ("notice" or "minutes").
+    meeting_id: int | None = None
+    document: str = ""
 
     def __str__(self) -> str:
         line = f"{self.store}: {self.what}: {self.problem}"
@@ -367,13 +357,13 @@ def repair(found: Iterable[Difference]) -> None:
     found = list(found)
     if any(d.store == "search" for d in found):
         rebuild_index()
-    for difference in found:
-        if difference.store == "pdf":
-            meeting = Meeting.objects.get(pk=int(difference.what.split()[1]))
-            if "minutes" in difference.what:
-                publish_minutes_document(meeting)
-            else:
-                publish_notice_documents(meeting)
+    stale = {(d.meeting_id, d.document) for d in found if d.store == "pdf"}
+    for meeting_id, document in sorted(stale):
+        meeting = Meeting.objects.get(pk=meeting_id)
+        if document == MINUTES:
+            publish_minutes_document(meeting)
+        else:
+            publish_notice_documents(meeting)  # both audiences, once
     for kind, ids in withdrawn_without_tombstone().items():
         record_withdrawn(kind, ids)
 
@@ -419,21 +409,31 @@ def _pdf_differences() -> Iterator[Difference]:
         for audience in NoticeDocument.Audience:
             members = audience == NoticeDocument.Audience.MEMBERS
             yield from _stored_difference(
-                f"meeting {meeting.pk} (notice, {audience})",
+                meeting,
+                NOTICE,
                 NoticeDocument.objects.filter(meeting=meeting, audience=audience),
                 pdf.notice_html(meeting, members=members),
+                f"{NOTICE}, {audience}",
             )
         if meeting.minutes_are_public:
             yield from _stored_difference(
-                f"meeting {meeting.pk} (minutes)",
+                meeting,
+                MINUTES,
                 MinutesDocument.objects.filter(meeting=meeting),
                 pdf.minutes_html(meeting),
+                MINUTES,
             )
 
 
-def _stored_difference(what: str, versions: models.QuerySet, html: str) -> Iterator[Difference]:
+def _stored_difference(
+    meeting: Meeting, document: str, versions: models.QuerySet, html: str, label: str
+) -> Iterator[Difference]:
     latest = versions.order_by("-version").values_list("html_sha256", flat=True).first()
     if latest is None:
-        yield Difference("pdf", what, gettext("not stored"))
+        problem = gettext("not stored")
     elif latest != hashlib.sha256(html.encode()).hexdigest():
-        yield Difference("pdf", what, gettext("the stored version is of an older text"))
+        problem = gettext("the stored version is of an older text")
+    else:
+        return
+    what = f"meeting {meeting.pk} ({label})"
+    yield Difference("pdf", what, problem, meeting_id=meeting.pk, document=document)
